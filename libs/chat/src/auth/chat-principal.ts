@@ -1,0 +1,9 @@
+/** The authenticated caller of a chat route or socket. */
+export interface ChatPrincipal {
+  /** The host's user id (the token's `sub`). */
+  userId: string;
+  /** Display name (the token's `name`), when the token carries one. */
+  name?: string;
+  /** When the credential stops being valid (the token's `exp`); sockets are disconnected then. */
+  expiresAt?: Date;
+}

@@ -1,0 +1,65 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { RouterModule } from '@nestjs/core';
+import { ChatConfig } from './common/chat-config';
+import {
+  CHAT_MODULE_OPTIONS,
+  CHAT_MODULE_PATH,
+  ConfigurableChatModule,
+  type CHAT_ASYNC_OPTIONS_TYPE,
+  type CHAT_OPTIONS_TYPE,
+} from './chat.module-definition';
+import { DEFAULT_CHAT_PATH } from './chat.options';
+import { ChatEventBus } from './events/chat-event-bus';
+import { ImagesModule } from './images/images.module';
+import { MembersModule } from './members/members.module';
+import { MessagesModule } from './messages/messages.module';
+import { PresenceModule } from './presence/presence.module';
+import { RealtimeModule } from './realtime/realtime.module';
+import { RoomsModule } from './rooms/rooms.module';
+
+/** The feature modules whose controllers are mounted under the module's path. */
+const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule];
+
+/**
+ * Holds what every feature module needs (the options, the resolved config, the event bus). It is global so the
+ * feature modules can inject them without importing the facade, as @nestjs/typeorm's core module does; its
+ * tokens are the library's own, so nothing of the host's is shadowed.
+ */
+@Module({})
+class ChatCoreModule {}
+
+/**
+ * The chat module: the one module a host imports.
+ *
+ * ```ts
+ * ChatModule.forRoot({ jwt: { secret: process.env.JWT_SECRET } })
+ * ChatModule.forRootAsync({ path: 'chat', imports: [ConfigModule], inject: [ConfigService], useFactory: (config) => ({ ... }) })
+ * ```
+ * The host provides the TypeORM connection (with `chatEntities` and `chatMigrations`, or `autoLoadEntities`).
+ */
+@Module({})
+export class ChatModule extends ConfigurableChatModule {
+  static override forRoot(options: typeof CHAT_OPTIONS_TYPE): DynamicModule {
+    return ChatModule.assemble(super.forRoot(options), options.path);
+  }
+
+  static override forRootAsync(options: typeof CHAT_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return ChatModule.assemble(super.forRootAsync(options), options.path);
+  }
+
+  /** Moves the option providers the builder made into the global core, and mounts the routes under `path`. */
+  private static assemble(definition: DynamicModule, path: string = DEFAULT_CHAT_PATH): DynamicModule {
+    const core: DynamicModule = {
+      module: ChatCoreModule,
+      global: true,
+      imports: definition.imports ?? [],
+      providers: [...((definition.providers ?? []) as Provider[]), { provide: CHAT_MODULE_PATH, useValue: path }, ChatConfig, ChatEventBus],
+      exports: [CHAT_MODULE_OPTIONS, ChatConfig, ChatEventBus],
+    };
+    return {
+      module: ChatModule,
+      // The core is global, so the host can inject ChatEventBus (to follow domain events) without an export.
+      imports: [core, RouterModule.register([{ path, module: ChatModule, children: FEATURE_MODULES }]), ...FEATURE_MODULES],
+    };
+  }
+}

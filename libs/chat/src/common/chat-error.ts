@@ -1,0 +1,51 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/**
+ * Every domain error the chat services raise, with the HTTP status it maps to. The socket layer uses the same
+ * table for its acknowledgements, so a code means the same thing on both transports.
+ */
+export const CHAT_ERROR_STATUS = {
+  INVALID_INPUT: HttpStatus.BAD_REQUEST,
+  INVALID_REACTION: HttpStatus.BAD_REQUEST,
+  UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
+  FORBIDDEN: HttpStatus.FORBIDDEN,
+  MESSAGE_REJECTED: HttpStatus.FORBIDDEN,
+  ROOM_NOT_FOUND: HttpStatus.NOT_FOUND,
+  MEMBER_NOT_FOUND: HttpStatus.NOT_FOUND,
+  MESSAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
+  IMAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
+  ALREADY_MEMBER: HttpStatus.CONFLICT,
+  CONFLICT: HttpStatus.CONFLICT,
+  PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
+  UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
+} as const satisfies Record<string, HttpStatus>;
+
+export type ChatErrorCode = keyof typeof CHAT_ERROR_STATUS;
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+};
+
+/**
+ * A domain error. It is an HttpException so that Nest renders it with its standard body in any host app,
+ * without the host registering a filter; `code` is added to the body for clients that branch on it.
+ */
+export class ChatError extends HttpException {
+  constructor(
+    readonly code: ChatErrorCode,
+    message: string,
+  ) {
+    const statusCode = CHAT_ERROR_STATUS[code];
+    super({ statusCode, message, error: REASON[statusCode], code }, statusCode);
+  }
+}
+
+export const roomNotFound = (): ChatError => new ChatError('ROOM_NOT_FOUND', 'Room not found');

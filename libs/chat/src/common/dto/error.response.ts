@@ -1,0 +1,24 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CHAT_ERROR_STATUS, type ChatErrorCode } from '../chat-error';
+
+/**
+ * The body of every error response: Nest's standard shape, plus a machine-readable `code` on the chat's own
+ * errors (validation errors have none: their `message` lists every problem).
+ */
+export class ErrorResponse {
+  @ApiProperty({ type: 'integer', example: 404 })
+  statusCode: number;
+
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    description: 'What went wrong; a list of every invalid field for validation errors',
+    example: 'Room not found',
+  })
+  message: string | string[];
+
+  @ApiProperty({ description: 'The HTTP reason phrase', example: 'Not Found' })
+  error: string;
+
+  @ApiPropertyOptional({ enum: Object.keys(CHAT_ERROR_STATUS), enumName: 'ChatErrorCode', example: 'ROOM_NOT_FOUND' })
+  code?: ChatErrorCode;
+}

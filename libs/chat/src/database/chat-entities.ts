@@ -1,0 +1,22 @@
+import { ImageEntity } from '../images/entities/image.entity';
+import { MessageImageEntity } from '../images/entities/message-image.entity';
+import { MessageEditEntity } from '../messages/entities/message-edit.entity';
+import { MessageEntity } from '../messages/entities/message.entity';
+import { ReactionEntity } from '../messages/entities/reaction.entity';
+import { RoomMemberRemovalEntity } from '../rooms/entities/room-member-removal.entity';
+import { RoomMemberEntity } from '../rooms/entities/room-member.entity';
+import { RoomEntity } from '../rooms/entities/room.entity';
+import { ChatUserEntity } from '../users/entities/chat-user.entity';
+
+/** Every entity of the chat module, for the host's DataSource `entities` (or use `autoLoadEntities`). */
+export const chatEntities = [
+  ChatUserEntity,
+  RoomEntity,
+  RoomMemberEntity,
+  RoomMemberRemovalEntity,
+  MessageEntity,
+  MessageEditEntity,
+  ReactionEntity,
+  ImageEntity,
+  MessageImageEntity,
+];

@@ -1,0 +1,50 @@
+/**
+ * The public API of @parley/chat. Nothing that is not exported here is promised.
+ */
+
+// The module and its options (hooks included).
+export { ChatModule } from './chat.module';
+export { DEFAULT_CHAT_LIMITS, DEFAULT_CHAT_PATH } from './chat.options';
+export type {
+  ChatImageOptions,
+  ChatJwtOptions,
+  ChatLimits,
+  ChatMessageOptions,
+  ChatModuleExtras,
+  ChatModuleOptions,
+  ChatRealtimeOptions,
+  ChatUserProfile,
+  MessageSendContext,
+  MessageSendDecision,
+  RoomAccessContext,
+} from './chat.options';
+export type { ChatPrincipal } from './auth/chat-principal';
+
+// The host's database: add these to its DataSource.
+export { chatEntities } from './database/chat-entities';
+export { chatMigrations } from './database/chat-migrations';
+
+// Pluggable infrastructure: image storage, presence, the Socket.IO adapter (with Redis for many nodes).
+export type { ChatStorageDriver, ChatStoredObjectMetadata } from './images/storage/chat-storage-driver';
+export type { PresenceStore } from './presence/presence-store';
+export { PRESENCE_STORE } from './presence/presence-store';
+export { InMemoryPresenceStore } from './presence/in-memory-presence.store';
+export { RedisPresenceStore } from './presence/redis-presence.store';
+export type { PresenceRedisClient, RedisPresenceOptions } from './presence/redis-presence.store';
+export { ChatIoAdapter } from './realtime/chat-io.adapter';
+export type { AdapterRedisClient, ChatIoAdapterOptions } from './realtime/chat-io.adapter';
+
+// Domain events (inject ChatEventBus) and the typed Socket.IO events of namespace /chat.
+export { ChatEventBus } from './events/chat-event-bus';
+export type { ChatEvent, ChatEventMap, ChatEventName } from './events/chat-events';
+export type { ChatAck, ChatClientToServerEvents, ChatServerToClientEvents } from './realtime/chat-socket-events';
+
+// Errors and response shapes, as HTTP and socket clients receive them.
+export { ChatError, CHAT_ERROR_STATUS } from './common/chat-error';
+export type { ChatErrorCode } from './common/chat-error';
+export { ErrorResponse } from './common/dto/error.response';
+export type { Page } from './common/pagination';
+export { RoomMeResponse, RoomPageResponse, RoomResponse } from './rooms/dto/room.response';
+export { MemberPageResponse, MemberResponse } from './rooms/dto/member.response';
+export { MessagePageResponse, MessageResponse, ReactionSummary } from './messages/dto/message.response';
+export { ImageResponse } from './images/dto/image.response';

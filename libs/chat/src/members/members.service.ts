@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { canAddMember, canChangeRole, canRemoveMember } from '../access/access-rules';
+import { AccessService } from '../access/access.service';
+import type { ChatPrincipal } from '../auth/chat-principal';
+import { ChatConfig } from '../common/chat-config';
+import { ChatError } from '../common/chat-error';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
+import type { PageQueryDto } from '../common/pagination';
+import type { MemberResponse } from '../rooms/dto/member.response';
+import { RoomMemberEntity } from '../rooms/entities/room-member.entity';
+import { MemberEventsPublisher } from '../rooms/member-events.publisher';
+import { MemberViewsService } from '../rooms/member-views.service';
+import { RoomMembershipService } from '../rooms/room-membership.service';
+import type { AddMemberDto } from './dto/add-member.dto';
+import type { UpdateMemberDto } from './dto/update-member.dto';
+
+type MemberCursor = { userId: string };
+const isMemberCursor = (value: unknown): value is MemberCursor =>
+  typeof value === 'object' && value !== null && typeof (value as MemberCursor).userId === 'string';
+
+const memberNotFound = (): ChatError => new ChatError('MEMBER_NOT_FOUND', 'Member not found');
+
+@Injectable()
+export class MembersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly membership: RoomMembershipService,
+    private readonly memberEvents: MemberEventsPublisher,
+    private readonly memberViews: MemberViewsService,
+    private readonly config: ChatConfig,
+  ) {}
+
+  /** Members ordered by user id (a stable order for cursors). */
+  async list(principal: ChatPrincipal, roomId: string, query: PageQueryDto): Promise<Page<MemberResponse>> {
+    await this.access.memberRoom(principal.userId, roomId);
+    const limit = this.config.pageSize(query.limit);
+    const members = this.dataSource
+      .getRepository(RoomMemberEntity)
+      .createQueryBuilder('m')
+      .where('m.roomId = :roomId', { roomId })
+      .orderBy('m.userId', 'ASC')
+      .limit(limit + 1);
+    if (query.cursor) members.andWhere('m.userId > :after', { after: decodeCursor(query.cursor, isMemberCursor).userId });
+    const page = toPage(await members.getMany(), limit, (row) => row, (row) => ({ userId: row.userId }));
+    return { items: await this.memberViews.many(page.items), nextCursor: page.nextCursor };
+  }
+
+  async get(principal: ChatPrincipal, roomId: string, userId: string): Promise<MemberResponse> {
+    await this.access.memberRoom(principal.userId, roomId);
+    const member = await this.dataSource.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
+    if (!member) throw memberNotFound();
+    return this.view(member);
+  }
+
+  async add(principal: ChatPrincipal, roomId: string, dto: AddMemberDto): Promise<MemberResponse> {
+    const role = dto.role ?? 'member';
+    const member = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
+      if (room.type === 'direct') throw new ChatError('FORBIDDEN', 'Nobody can be added to a direct room');
+      this.access.require(canAddMember(room, membership, role), role === 'admin' ? 'Only the owner can add admins' : 'Only the owner and admins can add members');
+      const existing = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId: dto.userId });
+      if (existing) throw new ChatError('ALREADY_MEMBER', 'That user is already a member of this room');
+      return this.membership.add(manager, roomId, dto.userId, role);
+    });
+    await this.memberEvents.added(roomId, member.version, member);
+    return this.view(member);
+  }
+
+  /**
+   * Changes a member's role: the owner only. Making someone `owner` hands ownership over, and the previous
+   * owner stays as admin, so a room always has exactly one owner.
+   */
+  async changeRole(principal: ChatPrincipal, roomId: string, userId: string, dto: UpdateMemberDto): Promise<MemberResponse> {
+    const changed = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
+      this.access.require(canChangeRole(room, membership), 'Only the owner can change roles');
+      const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
+      if (!target) throw memberNotFound();
+      if (target.userId === principal.userId) {
+        if (dto.role === 'owner') return [];
+        throw new ChatError('CONFLICT', 'The owner cannot step down without handing ownership to another member');
+      }
+      if (target.role === dto.role) return [];
+      const updated = [await this.membership.setRole(manager, target, dto.role)];
+      if (dto.role === 'owner') updated.push(await this.membership.setRole(manager, membership, 'admin'));
+      return updated;
+    });
+    for (const member of changed) await this.memberEvents.updated(roomId, member.version, member);
+    return this.get(principal, roomId, userId);
+  }
+
+  /** Kicks a member (owner, or admins for plain members) or leaves (a member removing themself). */
+  async remove(principal: ChatPrincipal, roomId: string, userId: string): Promise<void> {
+    const { member, version } = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
+      if (room.type === 'direct') throw new ChatError('FORBIDDEN', 'Nobody can be removed from a direct room');
+      const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
+      if (!target) throw memberNotFound();
+      this.access.require(canRemoveMember(room, membership, target), 'You are not allowed to remove that member');
+      if (target.role === 'owner') {
+        throw new ChatError('CONFLICT', 'The owner must hand ownership to another member (PATCH their role to owner) before leaving');
+      }
+      return { member: target, version: await this.membership.remove(manager, target) };
+    });
+    await this.memberEvents.removed(roomId, version, member);
+  }
+
+  private view(member: RoomMemberEntity): Promise<MemberResponse> {
+    return this.memberViews.one(member);
+  }
+}

@@ -1,0 +1,32 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
+
+export class CreateMessageDto {
+  /** The text; trimmed, and required unless images are attached. */
+  @ApiPropertyOptional({ maxLength: 4000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20_000)
+  body?: string;
+
+  /** Images you uploaded (`POST /images`), shown in this order; at most `images.maxImagesPerMessage` (10). */
+  @ApiPropertyOptional({ type: [String], maxItems: 10 })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  imageIds?: string[];
+
+  /** Makes the message a reply in the thread of this top-level message of the same room. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all')
+  parentId?: string;
+
+  /** Chosen by the client, unique per sender: sending again with it returns the first message (200). */
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  clientId?: string;
+}

@@ -1,0 +1,68 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { RoomEntity } from '../../rooms/entities/room.entity';
+
+/**
+ * A message. `seq` numbers the messages of a room without gaps in commit order; `version` is the room version
+ * of the message's last change (created, edited, deleted, reacted to, replied to), for `changes?since=`.
+ * A deleted message stays as a tombstone (`deleted_at` set); whether `body` keeps the original text then is a
+ * module option, and it is never served.
+ */
+@Entity({ name: 'chat_messages' })
+@Index('chat_messages_room_seq_uq', ['roomId', 'seq'], { unique: true })
+@Index('chat_messages_sender_client_uq', ['senderId', 'clientId'], { unique: true, where: '"client_id" IS NOT NULL' })
+@Index('chat_messages_room_top_level_idx', ['roomId', 'seq'], { where: '"parent_id" IS NULL' })
+@Index('chat_messages_thread_idx', ['parentId', 'seq'], { where: '"parent_id" IS NOT NULL' })
+@Index('chat_messages_room_version_idx', ['roomId', 'version'])
+// GIN trigram index for `?q=`, made by the MessageSearch migration where pg_trgm exists; not TypeORM's to manage.
+@Index('chat_messages_body_trgm_idx', { synchronize: false })
+export class MessageEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'chat_messages_pk' })
+  id: string;
+
+  @Column({ name: 'room_id', type: 'uuid' })
+  roomId: string;
+
+  @ManyToOne(() => RoomEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'room_id', foreignKeyConstraintName: 'chat_messages_room_fk' })
+  room?: RoomEntity;
+
+  @Column({ type: 'integer' })
+  seq: number;
+
+  @Column({ name: 'sender_id', type: 'varchar', length: 255 })
+  senderId: string;
+
+  @Column({ type: 'text', default: '' })
+  body: string;
+
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId: string | null;
+
+  @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'parent_id', foreignKeyConstraintName: 'chat_messages_parent_fk' })
+  parent?: MessageEntity;
+
+  @Column({ name: 'reply_count', type: 'integer', default: 0 })
+  replyCount: number;
+
+  @Column({ type: 'boolean', default: false })
+  pinned: boolean;
+
+  @Column({ name: 'pinned_at', type: 'timestamptz', nullable: true })
+  pinnedAt: Date | null;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 100, nullable: true })
+  clientId: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'edited_at', type: 'timestamptz', nullable: true })
+  editedAt: Date | null;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+
+  @Column({ type: 'integer' })
+  version: number;
+}

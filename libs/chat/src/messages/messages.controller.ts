@@ -1,0 +1,111 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards, UsePipes } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ChatAuthGuard } from '../auth/chat-auth.guard';
+import type { ChatPrincipal } from '../auth/chat-principal';
+import { CurrentUser } from '../auth/current-user.decorator';
+import { PageQueryDto, type Page } from '../common/pagination';
+import { ApiChatErrors } from '../common/api-error-responses';
+import { chatValidationPipe } from '../common/validation';
+import { CreateMessageDto } from './dto/create-message.dto';
+import { ListMessagesQueryDto } from './dto/list-messages.query';
+import { MessageEditPageResponse, MessageEditResponse } from './dto/message-edit.response';
+import { MessagePageResponse, MessageResponse } from './dto/message.response';
+import { UpdateMessageDto } from './dto/update-message.dto';
+import { MessagesService } from './messages.service';
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@ApiChatErrors(401)
+@Controller('rooms/:roomId/messages')
+@UseGuards(ChatAuthGuard)
+@UsePipes(chatValidationPipe)
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listMessages', summary: 'Top-level messages newest first, or one thread (?parentId=) oldest first' })
+  @ApiOkResponse({ type: MessagePageResponse })
+  @ApiChatErrors(400, 404)
+  list(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Query() query: ListMessagesQueryDto): Promise<Page<MessageResponse>> {
+    return this.messages.list(principal, roomId, query);
+  }
+
+  @Post()
+  @ApiOperation({ operationId: 'createMessage', summary: 'Send a message (200 with the first message when the clientId was used)' })
+  @ApiCreatedResponse({ type: MessageResponse, description: 'The new message' })
+  @ApiOkResponse({ type: MessageResponse, description: 'The message first sent with this clientId' })
+  @ApiChatErrors(
+    400,
+    { status: 403, description: 'Refused by the host application (`beforeMessageSend`)' },
+    404,
+    { status: 409, description: 'The clientId was already used in another room' },
+    { status: 429, description: 'The room is receiving too many messages at once' },
+  )
+  async create(
+    @CurrentUser() principal: ChatPrincipal,
+    @Param('roomId') roomId: string,
+    @Body() dto: CreateMessageDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<MessageResponse> {
+    const { created, message } = await this.messages.send(principal, roomId, dto);
+    response.status(created ? 201 : 200);
+    return message;
+  }
+
+  @Get(':messageId')
+  @ApiOperation({ operationId: 'getMessage' })
+  @ApiOkResponse({ type: MessageResponse })
+  @ApiChatErrors(404)
+  get(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Param('messageId') messageId: string): Promise<MessageResponse> {
+    return this.messages.get(principal, roomId, messageId);
+  }
+
+  @Patch(':messageId')
+  @ApiOperation({ operationId: 'updateMessage', summary: 'Edit a message (sender only)' })
+  @ApiOkResponse({ type: MessageResponse })
+  @ApiChatErrors(400, 403, 404, { status: 409, description: 'The message is deleted' })
+  update(
+    @CurrentUser() principal: ChatPrincipal,
+    @Param('roomId') roomId: string,
+    @Param('messageId') messageId: string,
+    @Body() dto: UpdateMessageDto,
+  ): Promise<MessageResponse> {
+    return this.messages.edit(principal, roomId, messageId, dto);
+  }
+
+  @Put(':messageId')
+  @ApiOperation({ operationId: 'replaceMessage', summary: 'Edit a message (sender only); same as PATCH' })
+  @ApiOkResponse({ type: MessageResponse })
+  @ApiChatErrors(400, 403, 404, { status: 409, description: 'The message is deleted' })
+  replace(
+    @CurrentUser() principal: ChatPrincipal,
+    @Param('roomId') roomId: string,
+    @Param('messageId') messageId: string,
+    @Body() dto: UpdateMessageDto,
+  ): Promise<MessageResponse> {
+    return this.messages.edit(principal, roomId, messageId, dto);
+  }
+
+  @Delete(':messageId')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'deleteMessage', summary: 'Delete as a tombstone (sender, owner, admins)' })
+  @ApiNoContentResponse({ description: 'Deleted: the message stays as a tombstone' })
+  @ApiChatErrors(403, 404)
+  remove(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Param('messageId') messageId: string): Promise<void> {
+    return this.messages.remove(principal, roomId, messageId);
+  }
+
+  @Get(':messageId/history')
+  @ApiOperation({ operationId: 'getMessageHistory', summary: 'Earlier versions of an edited message (sender, owner, admins)' })
+  @ApiOkResponse({ type: MessageEditPageResponse })
+  @ApiChatErrors(400, 403, 404)
+  history(
+    @CurrentUser() principal: ChatPrincipal,
+    @Param('roomId') roomId: string,
+    @Param('messageId') messageId: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<MessageEditResponse>> {
+    return this.messages.history(principal, roomId, messageId, query);
+  }
+}

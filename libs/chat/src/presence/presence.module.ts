@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { ChatConfig } from '../common/chat-config';
+import { InMemoryPresenceStore } from './in-memory-presence.store';
+import { PresenceController } from './presence.controller';
+import { PRESENCE_STORE } from './presence-store';
+import { PresenceService } from './presence.service';
+
+@Module({
+  imports: [AuthModule],
+  controllers: [PresenceController],
+  providers: [
+    {
+      provide: PRESENCE_STORE,
+      inject: [ChatConfig],
+      useFactory: (config: ChatConfig) => config.options.presence?.store ?? new InMemoryPresenceStore(),
+    },
+    PresenceService,
+  ],
+  exports: [PresenceService],
+})
+export class PresenceModule {}

@@ -1,0 +1,41 @@
+import type { ChatEventMap } from '../events/chat-events';
+import type { MessageResponse } from '../messages/dto/message.response';
+import type { ReadStateResponse } from '../messages/dto/read-state.dto';
+
+/** What every client event's acknowledgement carries. */
+export type ChatAck<T> = { ok: true; data: T } | { ok: false; error: { statusCode: number; message: string } };
+
+/**
+ * Events the server emits on the `/chat` namespace. Use with socket.io-client:
+ * `io(url + '/chat', { auth: { token } }) as Socket<ChatServerToClientEvents, ChatClientToServerEvents>`.
+ */
+export interface ChatServerToClientEvents {
+  'message.created': (payload: ChatEventMap['message.created']) => void;
+  'message.updated': (payload: ChatEventMap['message.updated']) => void;
+  'message.deleted': (payload: ChatEventMap['message.deleted']) => void;
+  'member.added': (payload: ChatEventMap['member.added']) => void;
+  'member.updated': (payload: ChatEventMap['member.updated']) => void;
+  'member.removed': (payload: ChatEventMap['member.removed']) => void;
+  'room.updated': (payload: ChatEventMap['room.updated']) => void;
+  'room.deleted': (payload: { roomId: string }) => void;
+  receipt: (payload: ChatEventMap['receipt']) => void;
+  typing: (payload: { roomId: string; userId: string; isTyping: boolean }) => void;
+  presence: (payload: { userId: string; online: boolean; lastSeenAt: string | null }) => void;
+  /** Sent before the server disconnects the socket on purpose (token expired, server shutting down). */
+  'session.closing': (payload: { reason: 'token_expired' | 'server_shutdown' }) => void;
+}
+
+/** Events a client may send on `/chat`, each answered through its acknowledgement. */
+export interface ChatClientToServerEvents {
+  'message.send': (
+    payload: { roomId: string; body?: string; parentId?: string; imageIds?: string[]; clientId?: string },
+    ack: (result: ChatAck<MessageResponse>) => void,
+  ) => void;
+  'room.read': (payload: { roomId: string; seq: number }, ack: (result: ChatAck<ReadStateResponse>) => void) => void;
+  'room.delivered': (payload: { roomId: string; seq: number }, ack: (result: ChatAck<ReadStateResponse>) => void) => void;
+  typing: (payload: { roomId: string; isTyping: boolean }, ack: (result: ChatAck<null>) => void) => void;
+}
+
+/** Socket.IO rooms: every socket of a user is in `user:<id>`, and in `room:<id>` for each room it belongs to. */
+export const userChannel = (userId: string): string => `user:${userId}`;
+export const roomChannel = (roomId: string): string => `room:${roomId}`;

@@ -1,0 +1,113 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards, UsePipes } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ChatAuthGuard } from '../auth/chat-auth.guard';
+import type { ChatPrincipal } from '../auth/chat-principal';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { Page } from '../common/pagination';
+import { ApiChatErrors } from '../common/api-error-responses';
+import { chatValidationPipe } from '../common/validation';
+import { CreateRoomDto } from './dto/create-room.dto';
+import { ListRoomsQueryDto } from './dto/list-rooms.query';
+import { ReplaceRoomDto } from './dto/replace-room.dto';
+import { RoomPageResponse, RoomResponse } from './dto/room.response';
+import { UpdateRoomDto } from './dto/update-room.dto';
+import { RoomsService } from './rooms.service';
+
+@ApiTags('rooms')
+@ApiBearerAuth()
+@ApiChatErrors(401)
+@Controller('rooms')
+@UseGuards(ChatAuthGuard)
+@UsePipes(chatValidationPipe)
+export class RoomsController {
+  constructor(private readonly rooms: RoomsService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listRooms', summary: 'My rooms (newest activity first) or public rooms' })
+  @ApiOkResponse({ type: RoomPageResponse })
+  @ApiChatErrors(400)
+  list(@CurrentUser() principal: ChatPrincipal, @Query() query: ListRoomsQueryDto): Promise<Page<RoomResponse>> {
+    return this.rooms.list(principal, query);
+  }
+
+  @Post()
+  @ApiOperation({ operationId: 'createRoom', summary: 'Create a group room, or open the direct room with one user (200 when it exists)' })
+  @ApiCreatedResponse({ type: RoomResponse, description: 'The new room' })
+  @ApiOkResponse({ type: RoomResponse, description: 'The direct room with that user, which already existed' })
+  @ApiChatErrors(400)
+  async create(@CurrentUser() principal: ChatPrincipal, @Body() dto: CreateRoomDto, @Res({ passthrough: true }) response: Response): Promise<RoomResponse> {
+    const { created, room } = await this.rooms.create(principal, dto);
+    response.status(created ? 201 : 200);
+    return room;
+  }
+
+  @Get(':roomId')
+  @ApiOperation({ operationId: 'getRoom' })
+  @ApiOkResponse({ type: RoomResponse })
+  @ApiChatErrors(404)
+  get(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<RoomResponse> {
+    return this.rooms.get(principal, roomId);
+  }
+
+  @Patch(':roomId')
+  @ApiOperation({ operationId: 'updateRoom', summary: 'Change some of the room fields (owner and admins)' })
+  @ApiOkResponse({ type: RoomResponse })
+  @ApiChatErrors(400, 403, 404)
+  update(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Body() dto: UpdateRoomDto): Promise<RoomResponse> {
+    return this.rooms.update(principal, roomId, dto, false);
+  }
+
+  @Put(':roomId')
+  @ApiOperation({ operationId: 'replaceRoom', summary: 'Replace the room fields (owner and admins)' })
+  @ApiOkResponse({ type: RoomResponse })
+  @ApiChatErrors(400, 403, 404)
+  replace(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Body() dto: ReplaceRoomDto): Promise<RoomResponse> {
+    return this.rooms.update(principal, roomId, dto, true);
+  }
+
+  @Delete(':roomId')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'deleteRoom', summary: 'Delete the room and everything in it (owner)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiChatErrors(403, 404)
+  remove(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<void> {
+    return this.rooms.remove(principal, roomId);
+  }
+
+  @Post(':roomId/join')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'joinRoom', summary: 'Join a public group room' })
+  @ApiChatErrors(403, 404, { status: 409, description: 'Already a member' })
+  @ApiOkResponse({ type: RoomResponse })
+  join(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<RoomResponse> {
+    return this.rooms.join(principal, roomId);
+  }
+
+  @Post(':roomId/leave')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'leaveRoom', summary: 'Leave a group room (the owner hands ownership over first)' })
+  @ApiNoContentResponse({ description: 'Left' })
+  @ApiChatErrors(403, 404, { status: 409, description: 'The owner must hand ownership over first' })
+  leave(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<void> {
+    return this.rooms.leave(principal, roomId);
+  }
+
+  @Post(':roomId/mute')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'muteRoom', summary: 'Mute the room for the caller (no push notifications)' })
+  @ApiChatErrors(404)
+  @ApiOkResponse({ type: RoomResponse })
+  mute(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<RoomResponse> {
+    return this.rooms.setMuted(principal, roomId, true);
+  }
+
+  @Post(':roomId/unmute')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'unmuteRoom' })
+  @ApiChatErrors(404)
+  @ApiOkResponse({ type: RoomResponse })
+  unmute(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<RoomResponse> {
+    return this.rooms.setMuted(principal, roomId, false);
+  }
+}

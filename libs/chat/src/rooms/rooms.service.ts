@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { canDeleteRoom, canEditRoom, canJoinRoom, canLeaveRoom } from '../access/access-rules';
+import { AccessService } from '../access/access.service';
+import type { ChatPrincipal } from '../auth/chat-principal';
+import { ChatConfig } from '../common/chat-config';
+import { ChatError } from '../common/chat-error';
+import { newestFirstPage, type Page } from '../common/pagination';
+import { ChatEventBus } from '../events/chat-event-bus';
+import { ImageAttachmentsService } from '../images/image-attachments.service';
+import type { CreateRoomDto } from './dto/create-room.dto';
+import type { ListRoomsQueryDto } from './dto/list-rooms.query';
+import type { ReplaceRoomDto } from './dto/replace-room.dto';
+import type { RoomResponse } from './dto/room.response';
+import type { UpdateRoomDto } from './dto/update-room.dto';
+import { RoomMemberEntity } from './entities/room-member.entity';
+import { RoomEntity } from './entities/room.entity';
+import { MemberEventsPublisher } from './member-events.publisher';
+import { bumpRoomVersion } from './room-counters';
+import { RoomMembershipService } from './room-membership.service';
+import { RoomViewsService } from './room-views.service';
+
+/** Postgres' unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
+export interface CreatedRoom {
+  /** False when a direct room for the pair already existed and is returned instead. */
+  created: boolean;
+  room: RoomResponse;
+}
+
+@Injectable()
+export class RoomsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly membership: RoomMembershipService,
+    private readonly views: RoomViewsService,
+    private readonly memberEvents: MemberEventsPublisher,
+    private readonly events: ChatEventBus,
+    private readonly config: ChatConfig,
+    private readonly images: ImageAttachmentsService,
+  ) {}
+
+  async list(principal: ChatPrincipal, query: ListRoomsQueryDto): Promise<Page<RoomResponse>> {
+    const limit = this.config.pageSize(query.limit);
+    const rooms = this.dataSource.getRepository(RoomEntity).createQueryBuilder('r');
+    if (query.scope === 'public') {
+      rooms.where('r.is_public = true');
+    } else {
+      rooms.innerJoin(RoomMemberEntity, 'm', 'm.room_id = r.id AND m.user_id = :userId', { userId: principal.userId });
+    }
+    const page = await newestFirstPage(rooms, { at: 'r.last_activity_at', tie: { column: 'r.id', type: 'uuid', of: (room) => room.id }, limit, cursor: query.cursor });
+    // The host's policy may hide some rooms of the page; the cursor still moves past them.
+    const allowed = await this.access.allowedByHostPolicy(principal.userId, page.items.map((room) => room.id));
+    return { items: await this.views.many(principal.userId, page.items.filter((room) => allowed.has(room.id))), nextCursor: page.nextCursor };
+  }
+
+  async create(principal: ChatPrincipal, dto: CreateRoomDto): Promise<CreatedRoom> {
+    const others = [...new Set(dto.memberIds)].filter((id) => id !== principal.userId);
+    return dto.type === 'direct' ? this.createDirect(principal, dto, others) : this.createGroup(principal, dto, others);
+  }
+
+  async get(principal: ChatPrincipal, roomId: string): Promise<RoomResponse> {
+    const { room } = await this.access.visibleRoom(principal.userId, roomId);
+    return this.views.one(principal.userId, room);
+  }
+
+  /** PATCH (`replace` false) or PUT (`replace` true) of the room's editable fields: owner and admins. */
+  async update(principal: ChatPrincipal, roomId: string, dto: UpdateRoomDto | ReplaceRoomDto, replace: boolean): Promise<RoomResponse> {
+    const given = Object.fromEntries(Object.entries(dto).filter(([, value]) => value !== undefined)) as UpdateRoomDto;
+    const changes: UpdateRoomDto = replace ? { title: '', description: '', isPublic: false, imageId: null, ...given } : given;
+    const { room, snapshot } = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.visibleRoom(principal.userId, roomId, { manager, lock: true });
+      this.access.require(canEditRoom(room, membership), 'Only the owner and admins can edit this room');
+      const next = {
+        title: changes.title === undefined ? room.title : changes.title.trim(),
+        description: changes.description === undefined ? room.description : changes.description.trim(),
+        isPublic: changes.isPublic ?? room.isPublic,
+        imageId: changes.imageId === undefined ? room.imageId : changes.imageId?.toLowerCase() ?? null,
+      };
+      if (next.title === room.title && next.description === room.description && next.isPublic === room.isPublic && next.imageId === room.imageId) {
+        return { room, snapshot: null };
+      }
+      if (next.imageId && next.imageId !== room.imageId) await this.requireOwnImage(manager, principal.userId, next.imageId);
+      await bumpRoomVersion(manager, room.id);
+      await manager.getRepository(RoomEntity).update(room.id, { ...next, updatedAt: new Date() });
+      const reloaded = await this.reload(manager, room.id);
+      return { room: reloaded, snapshot: await this.views.one(null, reloaded, manager) };
+    });
+    if (snapshot) this.events.publish('room.updated', { roomId: room.id, version: room.version, room: snapshot });
+    return this.views.one(principal.userId, room);
+  }
+
+  /** Deletes a group room with everything in it: the owner only. */
+  async remove(principal: ChatPrincipal, roomId: string): Promise<void> {
+    const memberIds = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.visibleRoom(principal.userId, roomId, { manager, lock: true });
+      this.access.require(canDeleteRoom(room, membership), 'Only the owner can delete this room');
+      const members = await manager.getRepository(RoomMemberEntity).find({ select: { userId: true }, where: { roomId } });
+      await manager.getRepository(RoomEntity).delete(room.id);
+      return members.map((member) => member.userId);
+    });
+    this.events.publish('room.deleted', { roomId, memberIds });
+  }
+
+  async join(principal: ChatPrincipal, roomId: string): Promise<RoomResponse> {
+    const { room, member } = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.visibleRoom(principal.userId, roomId, { manager, lock: true });
+      if (membership) throw new ChatError('ALREADY_MEMBER', 'You are already a member of this room');
+      this.access.require(canJoinRoom(room, membership), 'Only public group rooms can be joined');
+      const member = await this.membership.add(manager, room.id, principal.userId, 'member');
+      return { room: await this.reload(manager, room.id), member };
+    });
+    await this.memberEvents.added(room.id, room.version, member);
+    return this.views.one(principal.userId, room);
+  }
+
+  async leave(principal: ChatPrincipal, roomId: string): Promise<void> {
+    const { member, version } = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
+      this.access.require(canLeaveRoom(room, membership), 'Nobody can leave a direct room');
+      if (membership.role === 'owner') {
+        throw new ChatError('CONFLICT', 'The owner must hand ownership to another member (PATCH their role to owner) or delete the room before leaving');
+      }
+      return { member: membership, version: await this.membership.remove(manager, membership) };
+    });
+    await this.memberEvents.removed(roomId, version, member);
+  }
+
+  /** Mute is the caller's own preference: it changes no shared state, so it is not a room change. */
+  async setMuted(principal: ChatPrincipal, roomId: string, muted: boolean): Promise<RoomResponse> {
+    const { room } = await this.access.memberRoom(principal.userId, roomId);
+    await this.dataSource.getRepository(RoomMemberEntity).update({ roomId: room.id, userId: principal.userId }, { muted });
+    return this.views.one(principal.userId, room);
+  }
+
+  private async createGroup(principal: ChatPrincipal, dto: CreateRoomDto, others: string[]): Promise<CreatedRoom> {
+    if (others.length + 1 > this.config.limits.maxInitialMembers) {
+      throw new ChatError('INVALID_INPUT', `A room can be created with at most ${this.config.limits.maxInitialMembers} members`);
+    }
+    const { room, members } = await this.dataSource.transaction(async (manager) => {
+      if (dto.imageId) await this.requireOwnImage(manager, principal.userId, dto.imageId);
+      const room = await this.insertRoom(manager, {
+        type: 'group',
+        imageId: dto.imageId?.toLowerCase() ?? null,
+        title: dto.title?.trim() ?? '',
+        description: dto.description?.trim() ?? '',
+        isPublic: dto.isPublic ?? false,
+        creatorId: principal.userId,
+        directKey: null,
+        memberCount: others.length + 1,
+      });
+      const members = [
+        ...(await this.membership.insert(manager, room.id, [principal.userId], 'owner', room.version)),
+        ...(await this.membership.insert(manager, room.id, others, 'member', room.version)),
+      ];
+      return { room, members };
+    });
+    await this.memberEvents.addedMany(room.id, room.version, members);
+    return { created: true, room: await this.views.one(principal.userId, room) };
+  }
+
+  /**
+   * One direct room per pair, even when both people create it at the same moment: the pair's key has a unique
+   * index, so the second insert fails and returns the room the first one made.
+   */
+  private async createDirect(principal: ChatPrincipal, dto: CreateRoomDto, others: string[]): Promise<CreatedRoom> {
+    if (others.length === 0) throw new ChatError('INVALID_INPUT', 'A direct room needs one other member: you cannot open one with yourself');
+    if (others.length > 1) throw new ChatError('INVALID_INPUT', 'A direct room has exactly two members; create a group room for more');
+    if (dto.isPublic) throw new ChatError('INVALID_INPUT', 'A direct room cannot be public');
+    if (dto.imageId) throw new ChatError('INVALID_INPUT', 'A direct room has no picture of its own');
+    if (dto.title?.trim() || dto.description?.trim()) {
+      throw new ChatError('INVALID_INPUT', "A direct room has no title or description of its own: it shows the other member's name");
+    }
+    const pair = [principal.userId, others[0]].sort();
+    const directKey = createHash('sha256').update(JSON.stringify(pair)).digest('hex');
+    const existing = await this.dataSource.getRepository(RoomEntity).findOneBy({ directKey });
+    if (existing) return { created: false, room: await this.views.one(principal.userId, existing) };
+    try {
+      const { room, members } = await this.dataSource.transaction(async (manager) => {
+        const room = await this.insertRoom(manager, { type: 'direct', title: '', description: '', isPublic: false, creatorId: principal.userId, directKey, memberCount: 2 });
+        return { room, members: await this.membership.insert(manager, room.id, pair, 'member', room.version) };
+      });
+      await this.memberEvents.addedMany(room.id, room.version, members);
+      return { created: true, room: await this.views.one(principal.userId, room) };
+    } catch (error) {
+      if (!(error instanceof QueryFailedError) || (error.driverError as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      const winner = await this.dataSource.getRepository(RoomEntity).findOneByOrFail({ directKey });
+      return { created: false, room: await this.views.one(principal.userId, winner) };
+    }
+  }
+
+  /** A room picture must be an image the caller uploaded. */
+  private async requireOwnImage(manager: EntityManager, userId: string, imageId: string): Promise<void> {
+    try {
+      await this.images.requireOwnImages(manager, userId, [imageId]);
+    } catch (error) {
+      if (error instanceof ChatError && error.code === 'INVALID_INPUT') throw new ChatError('INVALID_INPUT', 'imageId must name an image you uploaded');
+      throw error;
+    }
+  }
+
+  /** A new room starts at version 1: its creation is its first change. */
+  private async insertRoom(manager: EntityManager, fields: Partial<RoomEntity>): Promise<RoomEntity> {
+    const repository = manager.getRepository(RoomEntity);
+    const { identifiers } = await repository.insert(repository.create({ ...fields, version: 1 }));
+    return this.reload(manager, identifiers[0].id as string);
+  }
+
+  private async reload(manager: EntityManager, roomId: string): Promise<RoomEntity> {
+    return manager.getRepository(RoomEntity).findOneByOrFail({ id: roomId });
+  }
+}

@@ -1,0 +1,25 @@
+import type { EntityManager } from 'typeorm';
+
+export interface ReadPointer {
+  roomId: string;
+  lastReadSeq: number;
+}
+
+/**
+ * Unread messages per room for one user: from others, not deleted, after the read pointer. Each count is a
+ * range scan of the `(room_id, seq)` index starting at the pointer, so it costs the unread messages, never the
+ * whole room; all rooms of a page are counted in one statement.
+ */
+export async function unreadCounts(manager: EntityManager, userId: string, pointers: ReadPointer[]): Promise<Map<string, number>> {
+  if (pointers.length === 0) return new Map();
+  const rows: Array<{ room_id: string; unread: number }> = await manager.query(
+    `SELECT p.room_id, (
+        SELECT count(*)::int FROM chat_messages msg
+        WHERE msg.room_id = p.room_id AND msg.seq > p.last_read_seq
+          AND msg.sender_id <> $1 AND msg.deleted_at IS NULL
+      ) AS unread
+     FROM unnest($2::uuid[], $3::int[]) AS p(room_id, last_read_seq)`,
+    [userId, pointers.map((pointer) => pointer.roomId), pointers.map((pointer) => pointer.lastReadSeq)],
+  );
+  return new Map(rows.map((row) => [row.room_id, row.unread]));
+}

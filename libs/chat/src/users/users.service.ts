@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { ChatPrincipal } from '../auth/chat-principal';
+import { ChatConfig } from '../common/chat-config';
+import { ChatUserEntity } from './entities/chat-user.entity';
+
+/** How many recently seen names are remembered, to skip writes when nothing changed. */
+const KNOWN_NAMES_CAPACITY = 10_000;
+const DEFAULT_RESOLVE_CACHE_MS = 60_000;
+
+/** The chat-side user profiles: created on first sight, names refreshed from tokens. */
+@Injectable()
+export class UsersService {
+  /** userId → the name last written, so a request writes the profile only when it changes. */
+  private readonly knownNames = new Map<string, string | null>();
+  /** userId → the host's answer and when it stops being fresh. */
+  private readonly resolved = new Map<string, { name: string | null; until: number }>();
+  private readonly logger = new Logger('UsersService');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: ChatConfig,
+  ) {}
+
+  /** Records the caller of a request: creates the profile or updates its name when the token's differs. */
+  async touch(principal: ChatPrincipal): Promise<void> {
+    const name = principal.name ?? null;
+    if (this.knownNames.has(principal.userId) && this.knownNames.get(principal.userId) === name) return;
+    await this.dataSource.query(
+      `INSERT INTO chat_users (id, name) VALUES ($1, $2)
+       ON CONFLICT (id) DO UPDATE SET name = COALESCE(EXCLUDED.name, chat_users.name), updated_at = now()
+       WHERE chat_users.name IS DISTINCT FROM COALESCE(EXCLUDED.name, chat_users.name)`,
+      [principal.userId, name],
+    );
+    this.remember(principal.userId, name);
+  }
+
+  /** Makes sure profiles exist for users the caller names (members added before they ever signed in). */
+  async ensureExist(manager: EntityManager, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await manager.query(`INSERT INTO chat_users (id) SELECT unnest($1::varchar[]) ON CONFLICT (id) DO NOTHING`, [userIds]);
+  }
+
+  /**
+   * Display names by user id: the host's `resolveUsers` answer when it has one, else the name the user's last
+   * token carried (null when neither gave one).
+   */
+  async namesOf(userIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, string | null>> {
+    const unique = [...new Set(userIds)];
+    if (unique.length === 0) return new Map();
+    const rows = await manager
+      .getRepository(ChatUserEntity)
+      .createQueryBuilder('u')
+      .select(['u.id', 'u.name'])
+      .where('u.id = ANY(:ids)', { ids: unique })
+      .getMany();
+    const names = new Map<string, string | null>(rows.map((row) => [row.id, row.name]));
+    for (const [id, name] of await this.resolve(unique)) if (name !== null) names.set(id, name);
+    return names;
+  }
+
+  /** The host's names, from the cache or one `resolveUsers` call for the ids it lacks. A failing hook is logged. */
+  private async resolve(userIds: string[]): Promise<Map<string, string | null>> {
+    const resolveUsers = this.config.options.resolveUsers;
+    const result = new Map<string, string | null>();
+    if (!resolveUsers) return result;
+    const now = Date.now();
+    const missing = userIds.filter((id) => {
+      const cached = this.resolved.get(id);
+      if (cached && cached.until > now) result.set(id, cached.name);
+      return !cached || cached.until <= now;
+    });
+    if (missing.length === 0) return result;
+    try {
+      const until = now + (this.config.options.resolveUsersCacheMs ?? DEFAULT_RESOLVE_CACHE_MS);
+      const profiles = new Map((await resolveUsers(missing)).map((profile) => [profile.id, profile.name ?? null]));
+      if (this.resolved.size + missing.length > KNOWN_NAMES_CAPACITY) this.resolved.clear();
+      for (const id of missing) {
+        const name = profiles.get(id) ?? null;
+        this.resolved.set(id, { name, until });
+        result.set(id, name);
+      }
+    } catch (error) {
+      this.logger.warn(`resolveUsers failed; using the names from tokens: ${String(error)}`);
+    }
+    return result;
+  }
+
+  private remember(userId: string, name: string | null): void {
+    if (this.knownNames.size >= KNOWN_NAMES_CAPACITY) this.knownNames.delete(this.knownNames.keys().next().value as string);
+    this.knownNames.set(userId, name);
+  }
+}

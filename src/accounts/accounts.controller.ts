@@ -1,0 +1,35 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponse } from '@parley/chat';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { AccountsService } from './accounts.service';
+import { AuthResponse } from './dto/auth.response';
+import { CredentialsDto } from './dto/credentials.dto';
+
+@ApiTags('auth')
+@Controller('api/v1/auth')
+@UseGuards(ThrottlerGuard)
+export class AccountsController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @Post('register')
+  @ApiOperation({ operationId: 'register', summary: 'Create a local account and get a token (409 when the username is taken)' })
+  @ApiCreatedResponse({ type: AuthResponse })
+  @ApiResponse({ status: 400, description: 'Invalid username or password', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'The username is taken', type: ErrorResponse })
+  @ApiResponse({ status: 429, description: 'Too many attempts from this address', type: ErrorResponse })
+  register(@Body() dto: CredentialsDto): Promise<AuthResponse> {
+    return this.accounts.register(dto);
+  }
+
+  @Post('token')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'createToken', summary: 'Log in: a token for a username and password (401 when wrong)' })
+  @ApiOkResponse({ type: AuthResponse })
+  @ApiResponse({ status: 400, description: 'Invalid username or password format', type: ErrorResponse })
+  @ApiResponse({ status: 401, description: 'Wrong username or password', type: ErrorResponse })
+  @ApiResponse({ status: 429, description: 'Too many attempts from this address', type: ErrorResponse })
+  token(@Body() dto: CredentialsDto): Promise<AuthResponse> {
+    return this.accounts.token(dto);
+  }
+}

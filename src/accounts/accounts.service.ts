@@ -1,0 +1,67 @@
+import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import type { AccountResponse, AuthResponse } from './dto/auth.response';
+import type { CredentialsDto } from './dto/credentials.dto';
+import { MAX_USER_SEARCH_RESULTS } from './dto/search-users.dto';
+import { AccountEntity } from './entities/account.entity';
+import { hashPassword, verifyPassword } from './password-hasher';
+
+/** Compared against when the username does not exist, so both failures take the same time. */
+const DUMMY_HASH = 'scrypt$16384$8$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(86);
+
+@Injectable()
+export class AccountsService {
+  private readonly jwt = new JwtService();
+
+  constructor(
+    @InjectRepository(AccountEntity) private readonly accounts: Repository<AccountEntity>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async register(dto: CredentialsDto): Promise<AuthResponse> {
+    const passwordHash = await hashPassword(dto.password);
+    try {
+      const account = await this.accounts.save(this.accounts.create({ username: dto.username, usernameLower: dto.username.toLowerCase(), passwordHash }));
+      return this.issue(account);
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+        throw new ConflictException('That username is taken');
+      }
+      throw error;
+    }
+  }
+
+  async token(dto: CredentialsDto): Promise<AuthResponse> {
+    const account = await this.accounts.findOneBy({ usernameLower: dto.username.toLowerCase() });
+    const valid = await verifyPassword(dto.password, account?.passwordHash ?? DUMMY_HASH);
+    if (!account || !valid) throw new UnauthorizedException('Wrong username or password');
+    return this.issue(account);
+  }
+
+  /** Accounts whose username starts with `prefix`, without regard to case, by username; ids and usernames only. */
+  async search(prefix: string, limit = MAX_USER_SEARCH_RESULTS): Promise<AccountResponse[]> {
+    // `_` is allowed in usernames and is a LIKE wildcard: escape the pattern characters.
+    const pattern = `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.accounts
+      .createQueryBuilder('account')
+      .select(['account.id', 'account.username'])
+      .where("account.usernameLower LIKE :pattern ESCAPE '\\'", { pattern })
+      .orderBy('account.usernameLower', 'ASC')
+      .limit(Math.min(limit, MAX_USER_SEARCH_RESULTS))
+      .getMany();
+    return rows.map((account) => ({ id: account.id, username: account.username }));
+  }
+
+  private async issue(account: AccountEntity): Promise<AuthResponse> {
+    const { secret, issuer, audience } = this.config.jwt;
+    const accessToken = await this.jwt.signAsync(
+      { sub: account.id, name: account.username },
+      { secret, algorithm: 'HS256', expiresIn: this.config.tokenTtlSeconds, ...(issuer && { issuer }), ...(audience && { audience }) },
+    );
+    return { accessToken, user: { id: account.id, username: account.username } };
+  }
+}

@@ -1,0 +1,501 @@
+import { Api, ApiError } from './api';
+import { directChatDialog, newGroupDialog, publicRoomsDialog } from './dialogs';
+import { h, hue, initials, replace, shortTime, toast } from './dom';
+import { ImageCache } from './images';
+import { Realtime } from './realtime';
+import { RoomView } from './room-view';
+import type { Account, Room, ServerEvents } from './types';
+import { icon } from './icons';
+
+interface RoomEntry {
+  room: Room;
+  /** The other member of a direct room, for its presence dot. */
+  peer?: { userId: string; online: boolean };
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const activity = (room: Room) => room.lastMessageAt ?? room.createdAt;
+const roomFromHash = (): string | null => /^#\/rooms\/([^/]+)$/.exec(location.hash)?.[1] ?? null;
+
+/**
+ * The signed-in client: the room list on the left, the open room on the right (one at a time at phone width),
+ * kept current by the `/chat` socket. Every room event carries the room's version; a jump in versions, or a
+ * reconnection, is caught up through `GET /rooms/{id}/changes?since=`.
+ */
+export class ChatApp {
+  readonly element: HTMLElement;
+  private readonly api: Api;
+  private readonly realtime: Realtime;
+  private readonly images: ImageCache;
+  private readonly rooms = new Map<string, RoomEntry>();
+  private view: RoomView | null = null;
+  private ready = false;
+  private readonly queued: Array<() => void> = [];
+  private readonly catchingUp = new Map<string, Promise<void>>();
+  private readonly roomList: HTMLUListElement;
+  private readonly roomPane: HTMLElement;
+  private readonly connection: HTMLElement;
+  private readonly listStatus: HTMLElement;
+  private renderQueued = false;
+  private stopped = false;
+
+  constructor(
+    private readonly token: string,
+    private readonly me: Account,
+    private readonly signOut: (notice?: string) => void,
+  ) {
+    this.api = new Api(token, () => this.end('Your session has expired. Please log in again.'));
+    this.images = new ImageCache(this.api);
+    this.roomList = h('ul', { class: 'room-list', 'aria-labelledby': 'rooms-heading' });
+    this.listStatus = h('p', { class: 'hint list-status', 'aria-live': 'polite' }, 'Loading your rooms…');
+    this.roomPane = h('main', { class: 'room-pane', id: 'room-pane' });
+    this.connection = h('span', { class: 'connection', role: 'status' }, 'Connecting…');
+    const sidebar = h(
+      'nav',
+      { class: 'sidebar', 'aria-label': 'Rooms' },
+      h(
+        'div',
+        { class: 'sidebar-actions' },
+        h('button', { type: 'button', class: 'primary', onclick: () => newGroupDialog(this.api, this.me, (room) => this.added(room)) }, icon('plus', 16), 'New group'),
+        h('button', { type: 'button', onclick: () => directChatDialog(this.api, this.me, (room) => this.added(room)) }, icon('user', 16), 'Direct chat'),
+        h('button', { type: 'button', onclick: () => publicRoomsDialog(this.api, (room) => this.added(room)) }, icon('globe', 16), 'Browse public'),
+      ),
+      h('h2', { id: 'rooms-heading', class: 'sidebar-heading' }, 'Your rooms'),
+      this.listStatus,
+      this.roomList,
+    );
+    const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(me.username));
+    avatar.style.setProperty('--hue', String(hue(me.username)));
+    const topbar = h(
+      'header',
+      { class: 'topbar' },
+      h('a', { class: 'skip-link', href: '#room-pane' }, 'Skip to the conversation'),
+      h('h1', { class: 'brand' }, h('span', { class: 'brand-mark' }, icon('chat', 22)), 'Parley'),
+      this.connection,
+      h('div', { class: 'account' }, avatar, h('span', { class: 'account-name' }, h('span', { class: 'visually-hidden' }, 'Signed in as '), me.username), h('button', { type: 'button', class: 'logout', onclick: () => this.end() }, icon('logout', 16), 'Log out')),
+    );
+    this.element = h('div', { class: 'shell', 'data-view': 'list' }, topbar, h('div', { class: 'layout' }, sidebar, this.roomPane));
+    this.showEmpty();
+
+    this.realtime = new Realtime(token, {
+      connected: (again) => {
+        this.connection.textContent = 'Online';
+        this.connection.dataset.state = 'online';
+        if (again) void this.resync();
+      },
+      disconnected: (reason) => {
+        if (this.stopped) return;
+        this.connection.textContent = 'Reconnecting…';
+        this.connection.dataset.state = 'offline';
+        // The server closes sockets on purpose only when the session ends; socket.io does not retry those.
+        if (reason === 'io server disconnect') this.realtime.socket.connect();
+      },
+      refused: (message) => this.end(`${message}. Please log in again.`),
+    });
+    this.listen();
+    window.addEventListener('hashchange', this.route);
+    document.addEventListener('visibilitychange', this.visible);
+  }
+
+  async start(): Promise<void> {
+    await this.loadRooms();
+    this.ready = true;
+    for (const run of this.queued.splice(0)) run();
+    this.route();
+  }
+
+  /** Logs out (or is logged out, with a notice). */
+  private end(notice?: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.realtime.close();
+    this.view?.destroy();
+    this.images.clear();
+    window.removeEventListener('hashchange', this.route);
+    document.removeEventListener('visibilitychange', this.visible);
+    this.signOut(notice);
+  }
+
+  // ---- rooms -----------------------------------------------------------------------------------------------
+
+  private async loadRooms(): Promise<void> {
+    try {
+      const rooms: Room[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await this.api.rooms('mine', cursor);
+        rooms.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor && rooms.length < 500);
+      const peers = new Map([...this.rooms].map(([id, entry]) => [id, entry.peer]));
+      this.rooms.clear();
+      for (const room of rooms) this.rooms.set(room.id, { room, peer: peers.get(room.id) });
+      this.listStatus.textContent = '';
+      this.renderRooms();
+      await Promise.all(rooms.filter((room) => room.type === 'direct').map((room) => this.loadPeer(room.id)));
+    } catch (error) {
+      this.listStatus.textContent = `Could not load your rooms: ${errorText(error)}`;
+    }
+  }
+
+  /** The other member of a direct room, with their online state. */
+  private async loadPeer(roomId: string): Promise<void> {
+    try {
+      const page = await this.api.members(roomId);
+      const other = page.items.find((member) => member.userId !== this.me.id);
+      const entry = this.rooms.get(roomId);
+      if (entry && other) {
+        entry.peer = { userId: other.userId, online: other.online };
+        this.renderRooms();
+      }
+    } catch {
+      // the dot stays grey
+    }
+  }
+
+  /** A room created, joined or opened from a dialog. */
+  private added(room: Room): void {
+    this.upsertRoom(room);
+    location.hash = `#/rooms/${room.id}`;
+  }
+
+  private upsertRoom(room: Room): void {
+    const entry = this.rooms.get(room.id);
+    if (entry && entry.room.version > room.version) return;
+    this.rooms.set(room.id, { room, peer: entry?.peer });
+    if (room.type === 'direct' && !entry?.peer) void this.loadPeer(room.id);
+    this.renderRooms();
+    if (this.view?.roomId === room.id) this.view.roomUpdated();
+  }
+
+  private dropRoom(roomId: string, notice?: string): void {
+    const entry = this.rooms.get(roomId);
+    this.rooms.delete(roomId);
+    if (this.view?.roomId === roomId) {
+      if (notice && entry) toast(notice.replace('%s', entry.room.title));
+      location.hash = '';
+    }
+    this.renderRooms();
+  }
+
+  private renderRooms(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    queueMicrotask(() => {
+      this.renderQueued = false;
+      this.drawRooms();
+    });
+  }
+
+  private drawRooms(): void {
+    const active = document.activeElement instanceof HTMLElement && this.roomList.contains(document.activeElement) ? document.activeElement.dataset.focus : undefined;
+    const entries = [...this.rooms.values()].sort((a, b) => activity(b.room).localeCompare(activity(a.room)));
+    const openId = this.view?.roomId;
+    if (entries.length === 0 && this.listStatus.textContent === '') this.listStatus.textContent = 'No rooms yet: start a direct chat, create a group, or join a public room.';
+    else if (entries.length > 0 && this.listStatus.textContent?.startsWith('No rooms')) this.listStatus.textContent = '';
+    replace(
+      this.roomList,
+      ...entries.map(({ room, peer }) => {
+        const unread = room.me?.unreadCount ?? 0;
+        const muted = room.me?.muted ?? false;
+        const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(room.title));
+        avatar.style.setProperty('--hue', String(hue(room.title)));
+        if (room.type === 'direct') avatar.append(h('span', { class: `presence-dot ${peer?.online ? 'online' : 'offline'}` }));
+        const label = [room.title, room.type === 'direct' ? (peer?.online ? 'online' : 'offline') : null, unread > 0 ? `${unread} unread` : null, muted ? 'muted' : null]
+          .filter(Boolean)
+          .join(', ');
+        return h(
+          'li',
+          {},
+          h(
+            'a',
+            {
+              href: `#/rooms/${room.id}`,
+              class: `room-item${room.id === openId ? ' active' : ''}${unread > 0 ? ' has-unread' : ''}`,
+              'aria-current': room.id === openId ? 'page' : null,
+              'aria-label': label,
+              'data-focus': room.id,
+              'data-room-id': room.id,
+            },
+            avatar,
+            h(
+              'span',
+              { class: 'room-text' },
+              h('span', { class: 'room-line' }, h('span', { class: 'room-title' }, room.title), room.lastMessageAt ? h('time', { datetime: room.lastMessageAt }, shortTime(room.lastMessageAt)) : null),
+              h(
+                'span',
+                { class: 'room-line' },
+                h('span', { class: 'room-preview' }, this.preview(room)),
+                muted ? h('span', { class: 'muted-icon', title: 'Muted' }, icon('bellOff', 14)) : null,
+                unread > 0 ? h('span', { class: `badge${muted ? ' badge-muted' : ''}` }, unread > 99 ? '99+' : String(unread)) : null,
+              ),
+            ),
+          ),
+        );
+      }),
+    );
+    if (active) this.roomList.querySelector<HTMLElement>(`[data-focus="${CSS.escape(active)}"]`)?.focus();
+    const total = entries.reduce((sum, { room }) => sum + (room.me?.muted ? 0 : (room.me?.unreadCount ?? 0)), 0);
+    document.title = total > 0 ? `(${total}) Parley` : 'Parley';
+  }
+
+  private preview(room: Room): string {
+    const message = room.lastMessage;
+    if (!message) return room.type === 'direct' ? 'Direct chat' : room.description || 'No messages yet';
+    if (message.deletedAt) return 'Message deleted';
+    const text = message.body || (message.images.length > 0 ? 'Image' : '');
+    return message.senderId === this.me.id ? `You: ${text}` : text;
+  }
+
+  // ---- the open room ---------------------------------------------------------------------------------------
+
+  private readonly route = (): void => {
+    const roomId = roomFromHash();
+    const previous = this.view?.roomId;
+    if (roomId === previous) return;
+    this.view?.destroy();
+    this.view = null;
+    const entry = roomId ? this.rooms.get(roomId) : undefined;
+    if (!entry) {
+      if (roomId && this.ready) history.replaceState(null, '', location.pathname);
+      this.showEmpty();
+      this.renderRooms();
+      // Back from a room (at phone width, where the list comes back): focus returns to that room in the list.
+      if (previous) queueMicrotask(() => this.roomList.querySelector<HTMLElement>(`[data-room-id="${CSS.escape(previous)}"]`)?.focus());
+      return;
+    }
+    const view = new RoomView(
+      {
+        api: this.api,
+        realtime: this.realtime,
+        images: this.images,
+        meId: this.me.id,
+        room: () => this.rooms.get(entry.room.id)?.room,
+        markRead: (id, seq) => this.markRead(id, seq),
+        roomChanged: (room) => this.upsertRoom(room),
+        back: () => (location.hash = ''),
+        left: (id) => this.dropRoom(id, 'You left %s'),
+      },
+      entry.room,
+    );
+    this.view = view;
+    replace(this.roomPane, view.element);
+    this.element.dataset.view = 'room';
+    this.renderRooms();
+    void view.start(window.matchMedia('(min-width: 761px)').matches);
+  };
+
+  private showEmpty(): void {
+    this.element.dataset.view = 'list';
+    replace(
+      this.roomPane,
+      h(
+        'div',
+        { class: 'empty-state' },
+        h('h2', {}, 'Welcome to Parley'),
+        h('p', {}, 'Pick a room on the left, start a direct chat, or create a group room.'),
+      ),
+    );
+  }
+
+  private markRead(roomId: string, seq: number): void {
+    const entry = this.rooms.get(roomId);
+    if (!entry?.room.me) return;
+    if (entry.room.me.lastReadSeq < seq || entry.room.me.unreadCount > 0) {
+      entry.room.me = { ...entry.room.me, lastReadSeq: Math.max(seq, entry.room.me.lastReadSeq), unreadCount: 0 };
+      this.realtime.markRead(roomId, seq);
+      this.renderRooms();
+    }
+  }
+
+  private readonly visible = (): void => {
+    if (document.visibilityState === 'visible') this.view?.markSeen();
+  };
+
+  private viewing(roomId: string): boolean {
+    return this.view?.roomId === roomId && document.visibilityState === 'visible';
+  }
+
+  // ---- realtime --------------------------------------------------------------------------------------------
+
+  /** Subscribes to the server's events; until the room list is loaded they wait in a queue. */
+  private listen(): void {
+    const on = <E extends keyof ServerEvents>(event: E, handler: ServerEvents[E]) => {
+      this.realtime.socket.on(event, ((payload: never) => {
+        if (this.ready) (handler as (p: never) => void)(payload);
+        else this.queued.push(() => (handler as (p: never) => void)(payload));
+      }) as never);
+    };
+    on('message.created', ({ roomId, version, message }) => {
+      const { entry, fresh } = this.known(roomId, version);
+      if (!entry) return;
+      if (this.view?.roomId === roomId) this.view.onMessage(message);
+      // An event from before the room was loaded is already counted in its summary.
+      if (!fresh) return;
+      const room = entry.room;
+      room.lastSeq = Math.max(room.lastSeq, message.seq);
+      if (!message.parentId) {
+        room.lastMessage = message;
+        room.lastMessageAt = message.createdAt;
+      }
+      if (message.senderId !== this.me.id && room.me) {
+        if (this.viewing(roomId)) this.markRead(roomId, message.seq);
+        else {
+          room.me = { ...room.me, unreadCount: room.me.unreadCount + 1 };
+          this.realtime.markDelivered(roomId, message.seq);
+        }
+      }
+      this.renderRooms();
+    });
+    on('message.updated', ({ roomId, version, message }) => {
+      const { entry } = this.known(roomId, version);
+      if (!entry) return;
+      if (entry.room.lastMessage?.id === message.id) entry.room.lastMessage = message;
+      if (this.view?.roomId === roomId) this.view.onMessage(message);
+      this.renderRooms();
+    });
+    on('message.deleted', ({ roomId, version, messageId }) => {
+      const { entry } = this.known(roomId, version);
+      if (!entry) return;
+      const last = entry.room.lastMessage;
+      if (last?.id === messageId) entry.room.lastMessage = { ...last, body: '', images: [], deletedAt: new Date().toISOString() };
+      if (this.view?.roomId === roomId) this.view.onMessageDeleted(messageId, version);
+      this.renderRooms();
+    });
+    on('member.added', ({ roomId, version, member }) => {
+      if (member.userId === this.me.id && !this.rooms.has(roomId)) return void this.fetchRoom(roomId);
+      const { entry, fresh } = this.known(roomId, version);
+      if (!entry) return;
+      if (fresh) entry.room.memberCount += 1;
+      if (this.view?.roomId === roomId) {
+        this.view.onMember(member);
+        this.view.roomUpdated();
+      }
+    });
+    on('member.updated', ({ roomId, version, member }) => {
+      const { entry } = this.known(roomId, version);
+      if (!entry) return;
+      if (member.userId === this.me.id && entry.room.me) entry.room.me = { ...entry.room.me, role: member.role, muted: member.muted };
+      if (this.view?.roomId === roomId) {
+        this.view.onMember(member);
+        this.view.roomUpdated();
+      }
+    });
+    on('member.removed', ({ roomId, version, member }) => {
+      if (member.userId === this.me.id) return this.dropRoom(roomId, 'You are no longer in %s');
+      const { entry, fresh } = this.known(roomId, version);
+      if (!entry) return;
+      if (fresh) entry.room.memberCount = Math.max(1, entry.room.memberCount - 1);
+      if (this.view?.roomId === roomId) {
+        this.view.onMemberRemoved(member.userId);
+        this.view.roomUpdated();
+      }
+    });
+    on('room.updated', ({ roomId, version, room }) => {
+      const { entry } = this.known(roomId, version);
+      if (!entry) return;
+      // The payload is the room as the server sees it; the viewer's own parts (me, a direct room's title) stay.
+      entry.room = {
+        ...entry.room,
+        title: entry.room.type === 'direct' ? entry.room.title : room.title,
+        description: room.description,
+        imageId: room.imageId,
+        isPublic: room.isPublic,
+        memberCount: room.memberCount,
+        updatedAt: room.updatedAt,
+      };
+      if (this.view?.roomId === roomId) this.view.roomUpdated();
+      this.renderRooms();
+    });
+    on('room.deleted', ({ roomId }) => this.dropRoom(roomId, '%s was deleted'));
+    on('receipt', ({ roomId, userId, lastReadSeq }) => {
+      const entry = this.rooms.get(roomId);
+      if (userId === this.me.id && entry?.room.me) {
+        // Read in another tab.
+        if (lastReadSeq >= entry.room.lastSeq) entry.room.me = { ...entry.room.me, lastReadSeq, unreadCount: 0 };
+        this.renderRooms();
+      }
+      if (this.view?.roomId === roomId) this.view.onReceipt(userId, lastReadSeq);
+    });
+    on('typing', ({ roomId, userId, isTyping }) => {
+      if (this.view?.roomId === roomId) this.view.onTyping(userId, isTyping);
+    });
+    on('presence', ({ userId, online }) => {
+      let changed = false;
+      for (const entry of this.rooms.values()) {
+        if (entry.peer?.userId === userId && entry.peer.online !== online) {
+          entry.peer = { ...entry.peer, online };
+          changed = true;
+        }
+      }
+      if (changed) this.renderRooms();
+      this.view?.onPresence(userId, online);
+    });
+  }
+
+  /**
+   * The room of an event, after checking its version: the next one is recorded, an old one (already seen, so
+   * not `fresh`) is fine to apply again, and a jump means events were missed, so the room catches up through its
+   * changes (the event itself is applied at once all the same).
+   */
+  private known(roomId: string, version: number): { entry?: RoomEntry; fresh: boolean } {
+    const entry = this.rooms.get(roomId);
+    if (!entry) {
+      void this.fetchRoom(roomId);
+      return { fresh: false };
+    }
+    const fresh = version > entry.room.version;
+    if (version === entry.room.version + 1) entry.room.version = version;
+    else if (version > entry.room.version + 1) void this.catchUp(roomId);
+    return { entry, fresh };
+  }
+
+  private async fetchRoom(roomId: string): Promise<void> {
+    try {
+      const room = await this.api.room(roomId);
+      if (room.me) this.upsertRoom(room);
+    } catch {
+      // not visible to us (any more)
+    }
+  }
+
+  /** `GET /rooms/{id}/changes?since=`: everything after the version we have; one request per room at a time. */
+  private catchUp(roomId: string): Promise<void> {
+    const running = this.catchingUp.get(roomId);
+    if (running) return running;
+    const run = (async () => {
+      const entry = this.rooms.get(roomId);
+      if (!entry) return;
+      try {
+        const changes = await this.api.changes(roomId, entry.room.version);
+        const current = this.rooms.get(roomId);
+        if (!current) return;
+        current.room = { ...changes.room, version: Math.max(changes.version, current.room.version) };
+        if (this.view?.roomId === roomId) {
+          this.view.applyChanges(changes);
+          this.view.roomUpdated();
+        }
+        this.renderRooms();
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) this.dropRoom(roomId, 'You are no longer in %s');
+      } finally {
+        this.catchingUp.delete(roomId);
+      }
+    })();
+    this.catchingUp.set(roomId, run);
+    return run;
+  }
+
+  /** After a reconnection: the open room catches up through its changes, then the list is reloaded. */
+  private async resync(): Promise<void> {
+    const open = this.view?.roomId;
+    if (open) {
+      await this.catchUp(open);
+      this.view?.resync();
+    }
+    await this.loadRooms();
+    if (open && !this.rooms.has(open)) location.hash = '';
+    // The list came from the server before our read of the open room was: it is read.
+    this.view?.markSeen();
+  }
+}

@@ -1,0 +1,335 @@
+import { fullTime, h, hue, initials, shortTime, swapKeepingFocus } from './dom';
+import type { ImageCache } from './images';
+import type { LocalMessage } from './types';
+import { icon } from './icons';
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+
+/** What a message list needs from the room around it. */
+export interface MessageContext {
+  meId: string;
+  images: ImageCache;
+  /** The display name of a user id. */
+  nameOf(userId: string): string;
+  /** Whether the viewer may delete this message (sender, or owner/admin of the room). */
+  canDelete(message: LocalMessage): boolean;
+  /** "Seen by …" under the viewer's newest message, or null. */
+  seenLine(message: LocalMessage): string | null;
+  /** Shows the thread button (top-level messages in the room list, not replies). */
+  threads: boolean;
+  react(message: LocalMessage, emoji: string, on: boolean): void;
+  edit(message: LocalMessage, body: string): Promise<void>;
+  remove(message: LocalMessage): void;
+  openThread(message: LocalMessage): void;
+  retry(message: LocalMessage): void;
+}
+
+/** The key a message keeps from its optimistic send to the server's copy: the sender's clientId, else its id. */
+export const messageKey = (message: LocalMessage): string => (message.clientId ? `c:${message.senderId}:${message.clientId}` : message.id);
+
+/**
+ * A keyed list of messages: only the messages whose content changed are rebuilt, and nodes are moved rather
+ * than recreated, so images, focus and a message being edited survive updates from elsewhere.
+ */
+export class MessageList {
+  readonly element: HTMLOListElement;
+  private readonly nodes = new Map<string, { signature: string; element: HTMLElement }>();
+  private editing: string | null = null;
+  /** Keys to rebuild on the next render whatever their signature (entering or leaving edit mode). */
+  private readonly dirty = new Set<string>();
+  private picker: string | null = null;
+  private lastMessages: LocalMessage[] = [];
+
+  constructor(
+    private readonly context: MessageContext,
+    label: string,
+  ) {
+    this.element = h('ol', { class: 'message-list', role: 'log', 'aria-label': label });
+  }
+
+  render(messages: LocalMessage[]): void {
+    this.lastMessages = messages;
+    const seen = new Set<string>();
+    let previous: Element | null = null;
+    for (const message of messages) {
+      const key = messageKey(message);
+      seen.add(key);
+      const signature = this.signature(message, key);
+      let node = this.nodes.get(key);
+      if (!node || this.dirty.has(key) || (node.signature !== signature && this.editing !== key)) {
+        this.dirty.delete(key);
+        const element = this.build(message, key);
+        if (node) swapKeepingFocus(node.element, element);
+        node = { signature, element };
+        this.nodes.set(key, node);
+      }
+      const expected: ChildNode | null = previous ? previous.nextSibling : this.element.firstChild;
+      if (expected !== node.element) this.element.insertBefore(node.element, expected);
+      previous = node.element;
+    }
+    for (const [key, node] of this.nodes) {
+      if (!seen.has(key)) {
+        node.element.remove();
+        this.nodes.delete(key);
+      }
+    }
+  }
+
+  private rerender(): void {
+    this.render(this.lastMessages);
+  }
+
+  private signature(message: LocalMessage, key: string): string {
+    return JSON.stringify([
+      message.id,
+      message.version,
+      message.body,
+      message.editedAt,
+      message.deletedAt,
+      message.replyCount,
+      message.reactions,
+      message.images.map((image) => image.id),
+      message.local?.state,
+      message.local?.error,
+      this.context.nameOf(message.senderId),
+      this.context.seenLine(message),
+      this.picker === key,
+    ]);
+  }
+
+  private build(message: LocalMessage, key: string): HTMLElement {
+    const { context } = this;
+    const mine = message.senderId === context.meId;
+    const deleted = message.deletedAt !== null;
+    const name = context.nameOf(message.senderId);
+    const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
+    avatar.style.setProperty('--hue', String(hue(name)));
+    const meta = h(
+      'div',
+      { class: 'msg-meta' },
+      h('span', { class: 'msg-sender' }, mine ? `${name} (you)` : name),
+      ' ',
+      h('time', { datetime: message.createdAt, title: fullTime(message.createdAt) }, shortTime(message.createdAt)),
+      message.editedAt && !deleted ? h('span', { class: 'msg-edited' }, ' (edited)') : null,
+    );
+    const main = h('div', { class: 'msg-main' }, meta);
+
+    if (this.editing === key && !deleted) main.append(this.editForm(message, key));
+    else if (deleted) main.append(h('p', { class: 'msg-body msg-deleted' }, 'Message deleted'));
+    else if (message.body) main.append(h('p', { class: 'msg-body' }, message.body));
+
+    if (!deleted) main.append(...this.images(message, name));
+
+    if (message.reactions.length > 0 && !deleted) {
+      main.append(
+        h(
+          'div',
+          { class: 'reactions', role: 'group', 'aria-label': 'Reactions' },
+          ...message.reactions.map((reaction) =>
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'reaction',
+                'aria-pressed': String(reaction.me),
+                'aria-label': `${reaction.emoji} ${reaction.count}${reaction.me ? ', including you' : ''}`,
+                'data-focus': `reaction-${reaction.emoji}`,
+                onclick: () => context.react(message, reaction.emoji, !reaction.me),
+              },
+              `${reaction.emoji} ${reaction.count}`,
+            ),
+          ),
+        ),
+      );
+    }
+
+    if (context.threads && message.replyCount > 0) {
+      main.append(
+        h(
+          'button',
+          { type: 'button', class: 'link-button replies', 'data-focus': 'replies', onclick: () => context.openThread(message) },
+          message.replyCount === 1 ? '1 reply' : `${message.replyCount} replies`,
+        ),
+      );
+    }
+
+    if (message.local?.state === 'sending') main.append(h('p', { class: 'msg-status' }, 'Sending…'));
+    if (message.local?.state === 'failed') {
+      main.append(
+        h(
+          'p',
+          { class: 'msg-status msg-failed', role: 'alert' },
+          `Not sent: ${message.local.error ?? 'error'}. `,
+          h('button', { type: 'button', class: 'link-button', 'data-focus': 'retry', onclick: () => context.retry(message) }, 'Retry'),
+        ),
+      );
+    }
+    const seenLine = context.seenLine(message);
+    if (seenLine) main.append(h('p', { class: 'msg-status msg-seen' }, seenLine));
+
+    const element = h('li', {
+      class: ['msg', mine && 'msg-mine', deleted && 'msg-is-deleted', message.local && 'msg-pending'].filter(Boolean).join(' '),
+      'data-message-id': message.local ? null : message.id,
+      'data-key': key,
+    });
+    element.append(avatar, main);
+    if (!deleted && !message.local) element.append(this.actions(message, key, mine));
+    return element;
+  }
+
+  private images(message: LocalMessage, sender: string): HTMLElement[] {
+    const previews = message.local?.previews ?? [];
+    if (message.images.length === 0 && previews.length === 0) return [];
+    const count = Math.max(message.images.length, previews.length);
+    const items =
+      message.images.length > 0
+        ? message.images.map((image, index) => {
+            const alt = `Image ${index + 1} of ${count} from ${sender}`;
+            return h(
+              'button',
+              { type: 'button', class: 'thumb-button', 'aria-label': `Open image ${index + 1} of ${count}`, onclick: () => void this.context.images.open(image, alt) },
+              this.context.images.thumbnail(image, alt),
+            );
+          })
+        : previews.map((src, index) => h('img', { class: 'thumb', src, alt: `Image ${index + 1} of ${count} (uploading)` }));
+    return [h('div', { class: 'msg-images' }, ...items)];
+  }
+
+  private actions(message: LocalMessage, key: string, mine: boolean): HTMLElement {
+    const { context } = this;
+    const pickerOpen = this.picker === key;
+    const actions = h(
+      'div',
+      { class: 'msg-actions', role: 'group', 'aria-label': 'Message actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-button',
+          'aria-label': 'Add reaction',
+          title: 'Add reaction',
+          'aria-expanded': String(pickerOpen),
+          'data-focus': 'react',
+          onclick: () => {
+            this.picker = pickerOpen ? null : key;
+            this.rerender();
+          },
+        },
+        icon('smile'),
+      ),
+      context.threads
+        ? h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Reply in thread', title: 'Reply in thread', 'data-focus': 'thread', onclick: () => context.openThread(message) }, icon('thread'))
+        : null,
+      mine
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'icon-button',
+              'aria-label': 'Edit message',
+              title: 'Edit',
+              onclick: () => {
+                this.editing = key;
+                this.picker = null;
+                this.forceRebuild(key);
+              },
+            },
+            icon('edit'),
+          )
+        : null,
+      context.canDelete(message)
+        ? h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Delete message', title: 'Delete', onclick: () => context.remove(message) }, icon('trash'))
+        : null,
+    );
+    if (pickerOpen) {
+      const existing = new Map(message.reactions.map((r) => [r.emoji, r.me]));
+      actions.append(
+        h(
+          'div',
+          { class: 'emoji-picker', role: 'group', 'aria-label': 'Pick a reaction' },
+          ...QUICK_REACTIONS.map((emoji) =>
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'emoji',
+                'aria-label': `React with ${emoji}`,
+                'aria-pressed': String(existing.get(emoji) === true),
+                onclick: () => {
+                  this.picker = null;
+                  context.react(message, emoji, existing.get(emoji) !== true);
+                  this.rerender();
+                },
+              },
+              emoji,
+            ),
+          ),
+        ),
+      );
+    }
+    return actions;
+  }
+
+  private editForm(message: LocalMessage, key: string): HTMLElement {
+    const id = `edit-${message.id}`;
+    const textarea = h('textarea', { id, class: 'edit-box', rows: 2, maxlength: 4000 });
+    textarea.value = message.body;
+    const stop = () => {
+      this.editing = null;
+      this.forceRebuild(key);
+      this.nodes.get(key)?.element.querySelector<HTMLElement>('[aria-label="Edit message"]')?.focus();
+    };
+    const save = async () => {
+      const body = textarea.value.trim();
+      if (!body || body === message.body) return stop();
+      try {
+        await this.context.edit(message, body);
+        stop();
+      } catch {
+        textarea.focus();
+      }
+    };
+    textarea.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        stop();
+      } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        void save();
+      }
+    });
+    queueMicrotask(() => {
+      textarea.focus();
+      textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+    });
+    return h(
+      'form',
+      {
+        class: 'edit-form',
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          void save();
+        },
+      },
+      h('label', { for: id, class: 'visually-hidden' }, 'Edit message'),
+      textarea,
+      h('div', { class: 'edit-actions' }, h('button', { type: 'button', onclick: stop }, 'Cancel'), h('button', { type: 'submit', class: 'primary' }, 'Save')),
+    );
+  }
+
+  /** Rebuilds one message even though its content did not change (entering or leaving edit mode). */
+  private forceRebuild(key: string): void {
+    this.dirty.add(key);
+    this.rerender();
+  }
+
+  /** Closes the reaction picker or the editor (Escape anywhere in the list). */
+  dismiss(): boolean {
+    if (this.picker) {
+      this.picker = null;
+      this.rerender();
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,618 @@
+import { ApiError, type Api } from './api';
+import { Composer } from './composer';
+import { confirmDialog, h, hue, initials, replace, toast, uuid } from './dom';
+import type { ImageCache } from './images';
+import { MessageList, messageKey, type MessageContext } from './message-list';
+import type { Realtime } from './realtime';
+import type { Changes, Image, LocalMessage, Member, Message, Room } from './types';
+import { icon } from './icons';
+
+/** What the room view needs from the app around it. */
+export interface RoomHost {
+  api: Api;
+  realtime: Realtime;
+  images: ImageCache;
+  meId: string;
+  /** The room's current summary (kept by the app from the list and events). */
+  room(): Room | undefined;
+  /** The viewer has seen the room up to `seq`. */
+  markRead(roomId: string, seq: number): void;
+  /** The room summary changed (mute, or a message the view sent). */
+  roomChanged(room: Room): void;
+  back(): void;
+  left(roomId: string): void;
+}
+
+type Panel = { kind: 'members' } | { kind: 'thread'; parentId: string };
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Newer state wins: a message the server has replaces a local one, and a lower version never replaces a higher. */
+function upsert(map: Map<string, LocalMessage>, message: LocalMessage): boolean {
+  const key = messageKey(message);
+  const existing = map.get(key);
+  if (existing && !existing.local && existing.version > message.version) return false;
+  map.set(key, message);
+  return true;
+}
+
+const bySeq = (a: LocalMessage, b: LocalMessage) => a.seq - b.seq || a.createdAt.localeCompare(b.createdAt);
+
+/**
+ * One open room: its history (newest at the bottom, older pages loaded as you scroll up), the composer, typing
+ * and "seen by" lines, and a side panel with the members or a thread.
+ */
+export class RoomView {
+  readonly element: HTMLElement;
+  readonly roomId: string;
+  private readonly messages = new Map<string, LocalMessage>();
+  private readonly members = new Map<string, Member>();
+  private readonly typing = new Map<string, number>();
+  private olderCursor: string | null = null;
+  private loadingOlder = false;
+  private historyLoaded = false;
+  private readonly list: MessageList;
+  private readonly composer: Composer;
+  private readonly scroller: HTMLElement;
+  private readonly historyStatus: HTMLElement;
+  private readonly typingLine: HTMLElement;
+  private readonly header: HTMLElement;
+  private readonly sidePanel: HTMLElement;
+  private panel: Panel | null = null;
+  /** The viewer's newest message the server has, which carries the "Seen by" line (worked out once per render). */
+  private newestMineId: string | null = null;
+  private thread: { parentId: string; replies: Map<string, LocalMessage>; cursor: string | null; list: MessageList; composer: Composer; loading: boolean } | null = null;
+  private readonly observer: IntersectionObserver;
+  private closed = false;
+
+  constructor(
+    private readonly host: RoomHost,
+    room: Room,
+  ) {
+    this.roomId = room.id;
+    this.header = h('header', { class: 'room-header' });
+    this.historyStatus = h('p', { class: 'history-status' }, 'Loading messages…');
+    this.list = new MessageList(this.context(true), `Messages in ${room.title}`);
+    this.scroller = h('div', { class: 'messages', tabindex: 0, 'aria-label': 'Message history' }, this.historyStatus, this.list.element);
+    this.typingLine = h('p', { class: 'typing', 'aria-live': 'polite' });
+    this.composer = new Composer({
+      api: host.api,
+      label: `Message ${room.title}`,
+      placeholder: `Message ${room.title}`,
+      onSend: (body, images, previews) => this.send(body, images, previews),
+      onTyping: (isTyping) => host.realtime.typing(this.roomId, isTyping),
+    });
+    this.sidePanel = h('aside', { class: 'side-panel', hidden: true });
+    const column = h('section', { class: 'room-column', 'aria-labelledby': 'room-title' }, this.header, this.scroller, this.typingLine, this.composer.element);
+    this.element = h('div', { class: 'room' }, column, this.sidePanel);
+    this.element.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape') return;
+      if (this.list.dismiss() || this.thread?.list.dismiss()) return;
+      if (this.panel) {
+        event.preventDefault();
+        this.closePanel();
+      }
+    });
+    this.observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) void this.loadOlder();
+    }, { root: this.scroller, rootMargin: '300px 0px 0px 0px' });
+    this.renderHeader();
+  }
+
+  /** Loads members and the newest page; call once the element is in the page. */
+  async start(focusComposer: boolean): Promise<void> {
+    // At phone width the on-screen keyboard would cover the room: the heading gets the focus instead.
+    if (focusComposer) this.composer.focus();
+    else this.header.querySelector<HTMLElement>('h2')?.focus();
+    await Promise.all([this.loadMembers(), this.loadNewest()]);
+    this.observer.observe(this.historyStatus);
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.observer.disconnect();
+    this.composer.destroy();
+    this.thread?.composer.destroy();
+    for (const timer of this.typing.values()) window.clearTimeout(timer);
+  }
+
+  // ---- loading ---------------------------------------------------------------------------------------------
+
+  private async loadMembers(): Promise<void> {
+    try {
+      let cursor: string | null = null;
+      this.members.clear();
+      do {
+        const page = await this.host.api.members(this.roomId, cursor);
+        for (const member of page.items) this.members.set(member.userId, member);
+        cursor = page.nextCursor;
+      } while (cursor && this.members.size < 1000);
+      this.refresh();
+    } catch (error) {
+      if (!this.closed) toast(`Could not load the members: ${errorText(error)}`, 'error');
+    }
+  }
+
+  private async loadNewest(): Promise<void> {
+    try {
+      const page = await this.host.api.messages(this.roomId, { limit: 30 });
+      for (const message of page.items) upsert(this.messages, message);
+      this.olderCursor = page.nextCursor;
+      this.historyLoaded = true;
+      this.refresh();
+      this.scrollToBottom();
+      this.markSeen();
+    } catch (error) {
+      this.historyStatus.textContent = `Could not load the messages: ${errorText(error)}`;
+    }
+  }
+
+  /** The page before the oldest message shown, keeping what is on screen where it is. */
+  private async loadOlder(): Promise<void> {
+    if (!this.historyLoaded || !this.olderCursor || this.loadingOlder || this.closed) return;
+    this.loadingOlder = true;
+    this.historyStatus.textContent = 'Loading earlier messages…';
+    try {
+      const page = await this.host.api.messages(this.roomId, { cursor: this.olderCursor, limit: 30 });
+      const before = this.scroller.scrollHeight - this.scroller.scrollTop;
+      for (const message of page.items) upsert(this.messages, message);
+      this.olderCursor = page.nextCursor;
+      this.refresh();
+      this.scroller.scrollTop = this.scroller.scrollHeight - before;
+    } catch (error) {
+      toast(`Could not load earlier messages: ${errorText(error)}`, 'error');
+    } finally {
+      this.loadingOlder = false;
+      this.renderHistoryStatus();
+    }
+    // Still at the top (a short page, a tall screen): keep going.
+    if (this.olderCursor && this.scroller.scrollTop < 300) void this.loadOlder();
+  }
+
+  private renderHistoryStatus(): void {
+    if (!this.historyLoaded) return;
+    this.historyStatus.textContent = this.olderCursor ? 'Scroll up for earlier messages' : this.messages.size === 0 ? 'No messages yet. Say hello!' : 'This is the beginning of the conversation.';
+  }
+
+  // ---- events from the app ---------------------------------------------------------------------------------
+
+  onMessage(message: Message): void {
+    if (message.parentId) {
+      if (this.thread?.parentId === message.parentId && upsert(this.thread.replies, message)) this.renderThread();
+      return;
+    }
+    const nearBottom = this.isNearBottom();
+    upsert(this.messages, message);
+    this.clearTyping(message.senderId);
+    this.refresh();
+    if (nearBottom || message.senderId === this.host.meId) this.scrollToBottom();
+  }
+
+  onMessageDeleted(messageId: string, version: number): void {
+    for (const map of [this.messages, this.thread?.replies]) {
+      if (!map) continue;
+      for (const [key, message] of map) {
+        if (message.id === messageId) map.set(key, { ...message, body: '', images: [], reactions: [], deletedAt: new Date().toISOString(), version });
+      }
+    }
+    this.refresh();
+  }
+
+  onMember(member: Member): void {
+    this.members.set(member.userId, member);
+    this.refresh();
+  }
+
+  onMemberRemoved(userId: string): void {
+    this.members.delete(userId);
+    this.clearTyping(userId);
+    this.refresh();
+  }
+
+  onReceipt(userId: string, lastReadSeq: number): void {
+    const member = this.members.get(userId);
+    if (member && lastReadSeq > member.lastReadSeq) {
+      this.members.set(userId, { ...member, lastReadSeq });
+      this.refresh();
+    }
+  }
+
+  onPresence(userId: string, online: boolean): void {
+    const member = this.members.get(userId);
+    if (member && member.online !== online) {
+      this.members.set(userId, { ...member, online });
+      this.renderHeader();
+      this.renderPanel();
+    }
+  }
+
+  onTyping(userId: string, isTyping: boolean): void {
+    if (userId === this.host.meId) return;
+    window.clearTimeout(this.typing.get(userId));
+    if (isTyping) this.typing.set(userId, window.setTimeout(() => this.clearTyping(userId), 8000));
+    else this.typing.delete(userId);
+    this.renderTyping();
+  }
+
+  /** After a reconnection or a gap in versions: what `GET /rooms/{id}/changes` returned. */
+  applyChanges(changes: Changes): void {
+    for (const message of changes.messages) {
+      if (message.parentId) {
+        if (this.thread?.parentId === message.parentId) upsert(this.thread.replies, message);
+      } else upsert(this.messages, message);
+    }
+    for (const member of changes.members) this.members.set(member.userId, member);
+    for (const userId of changes.removedMemberIds) this.members.delete(userId);
+    this.refresh();
+    this.markSeen();
+  }
+
+  /** After a reconnection: presence and pointers may have changed while we were away. */
+  resync(): void {
+    void this.loadMembers();
+  }
+
+  /** The room summary changed (title, mute, members). */
+  roomUpdated(): void {
+    this.renderHeader();
+  }
+
+  /** The page became visible again: what arrived meanwhile is now seen. */
+  markSeen(): void {
+    const room = this.host.room();
+    if (!room || document.visibilityState !== 'visible') return;
+    const newest = Math.max(room.lastSeq, ...[...this.messages.values()].filter((m) => !m.local).map((m) => m.seq));
+    if (newest > 0 && (room.me?.lastReadSeq ?? 0) < newest) this.host.markRead(this.roomId, newest);
+  }
+
+  // ---- rendering -------------------------------------------------------------------------------------------
+
+  private refresh(): void {
+    const sorted = [...this.messages.values()].sort(bySeq);
+    this.newestMineId = null;
+    for (const m of sorted) if (m.senderId === this.host.meId && !m.local && !m.deletedAt) this.newestMineId = m.id;
+    this.list.render(sorted);
+    this.renderHistoryStatus();
+    this.renderTyping();
+    this.renderHeader();
+    this.renderPanel();
+  }
+
+  private nameOf = (userId: string): string => {
+    if (userId === this.host.meId) return this.members.get(userId)?.name ?? 'You';
+    return this.members.get(userId)?.name ?? `user ${userId.slice(0, 8)}`;
+  };
+
+  private context(threads: boolean): MessageContext {
+    return {
+      meId: this.host.meId,
+      images: this.host.images,
+      threads,
+      nameOf: this.nameOf,
+      canDelete: (message) => message.senderId === this.host.meId || ['owner', 'admin'].includes(this.host.room()?.me?.role ?? ''),
+      seenLine: (message) => (threads ? this.seenLine(message) : null),
+      react: (message, emoji, on) => void this.react(message, emoji, on),
+      edit: (message, body) => this.edit(message, body),
+      remove: (message) => void this.remove(message),
+      openThread: (message) => void this.openThread(message.id),
+      retry: (message) => this.deliver(message),
+    };
+  }
+
+  /** "Seen by ann, bob" under the viewer's newest delivered message, from the members' read pointers. */
+  private seenLine(message: LocalMessage): string | null {
+    if (message.id !== this.newestMineId) return null;
+    const names = [...this.members.values()].filter((m) => m.userId !== this.host.meId && m.lastReadSeq >= message.seq).map((m) => m.name ?? m.userId);
+    if (names.length === 0) return null;
+    const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    return `Seen by ${shown}`;
+  }
+
+  private renderTyping(): void {
+    const names = [...this.typing.keys()].map(this.nameOf);
+    this.typingLine.textContent =
+      names.length === 0 ? '' : names.length === 1 ? `${names[0]} is typing…` : names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : 'Several people are typing…';
+  }
+
+  private clearTyping(userId: string): void {
+    if (!this.typing.has(userId)) return;
+    window.clearTimeout(this.typing.get(userId));
+    this.typing.delete(userId);
+    this.renderTyping();
+  }
+
+  private renderHeader(): void {
+    const room = this.host.room();
+    if (!room) return;
+    const peer = room.type === 'direct' ? [...this.members.values()].find((m) => m.userId !== this.host.meId) : undefined;
+    const online = [...this.members.values()].filter((m) => m.online).length;
+    const subtitle =
+      room.type === 'direct'
+        ? peer
+          ? peer.online
+            ? 'Online'
+            : 'Offline'
+          : 'Direct chat'
+        : `${room.memberCount} member${room.memberCount === 1 ? '' : 's'}${this.members.size ? `, ${online} online` : ''}${room.isPublic ? ' · public' : ''}`;
+    const muted = room.me?.muted ?? false;
+    const avatar = h('span', { class: 'avatar avatar-large', 'aria-hidden': 'true' }, initials(room.title));
+    avatar.style.setProperty('--hue', String(hue(room.title)));
+    if (peer) avatar.append(h('span', { class: `presence-dot ${peer.online ? 'online' : 'offline'}` }));
+    const active = document.activeElement instanceof HTMLElement && this.header.contains(document.activeElement) ? document.activeElement.dataset.focus : undefined;
+    replace(
+      this.header,
+      h('button', { type: 'button', class: 'icon-button back-button', 'aria-label': 'Back to rooms', 'data-focus': 'back', onclick: () => this.host.back() }, icon('back', 20)),
+      avatar,
+      h('div', { class: 'room-heading' }, h('h2', { id: 'room-title', tabindex: -1 }, room.title), h('p', { class: 'room-subtitle' }, subtitle)),
+      h(
+        'div',
+        { class: 'room-tools' },
+        h(
+          'button',
+          { type: 'button', class: 'tool', 'aria-pressed': String(muted), 'data-focus': 'mute', title: muted ? 'Notifications are off for this room' : 'Turn notifications off', onclick: () => void this.toggleMute() },
+          ...(muted ? [icon('bellOff', 16), h('span', { class: 'tool-label' }, 'Muted')] : [icon('bell', 16), h('span', { class: 'tool-label' }, 'Mute')]),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'tool',
+            'aria-expanded': String(this.panel?.kind === 'members'),
+            'data-focus': 'members',
+            onclick: () => (this.panel?.kind === 'members' ? this.closePanel() : this.openPanel({ kind: 'members' })),
+          },
+          icon('users', 16),
+          h('span', { class: 'tool-label' }, 'Members'),
+        ),
+        room.type === 'group' && room.me?.role !== 'owner'
+          ? h('button', { type: 'button', class: 'tool', 'data-focus': 'leave', onclick: () => void this.leave() }, icon('leave', 16), h('span', { class: 'tool-label' }, 'Leave'))
+          : null,
+      ),
+    );
+    if (active) this.header.querySelector<HTMLElement>(`[data-focus="${active}"]`)?.focus();
+  }
+
+  private openPanel(panel: Panel): void {
+    this.panel = panel;
+    if (panel.kind === 'members') {
+      this.thread?.composer.destroy();
+      this.thread = null;
+    }
+    this.renderHeader();
+    this.renderPanel();
+    this.sidePanel.querySelector<HTMLElement>('.panel-close')?.focus();
+  }
+
+  private closePanel(): void {
+    const kind = this.panel?.kind;
+    this.panel = null;
+    this.thread?.composer.destroy();
+    this.thread = null;
+    this.renderHeader();
+    this.renderPanel();
+    if (kind === 'members') this.header.querySelector<HTMLElement>('[data-focus="members"]')?.focus();
+    else this.composer.focus();
+  }
+
+  private panelFrame(title: string, ...content: HTMLElement[]): void {
+    replace(
+      this.sidePanel,
+      h(
+        'div',
+        { class: 'panel-header' },
+        h('h3', { id: 'panel-title' }, title),
+        h('button', { type: 'button', class: 'icon-button panel-close', 'aria-label': `Close ${title.toLowerCase()}`, onclick: () => this.closePanel() }, icon('close')),
+      ),
+      ...content,
+    );
+    this.sidePanel.setAttribute('aria-labelledby', 'panel-title');
+  }
+
+  private renderPanel(): void {
+    this.sidePanel.hidden = this.panel === null;
+    this.element.classList.toggle('with-panel', this.panel !== null);
+    if (this.panel?.kind === 'members') this.renderMembers();
+    else if (this.panel?.kind === 'thread') this.renderThread();
+  }
+
+  private renderMembers(): void {
+    const active = document.activeElement instanceof HTMLElement && this.sidePanel.contains(document.activeElement) ? document.activeElement : null;
+    const members = [...this.members.values()].sort((a, b) => Number(b.online) - Number(a.online) || (a.name ?? a.userId).localeCompare(b.name ?? b.userId));
+    this.panelFrame(
+      'Members',
+      h(
+        'ul',
+        { class: 'member-list' },
+        ...members.map((member) => {
+          const name = member.name ?? member.userId;
+          const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name), h('span', { class: `presence-dot ${member.online ? 'online' : 'offline'}` }));
+          avatar.style.setProperty('--hue', String(hue(name)));
+          return h(
+            'li',
+            { class: 'member' },
+            avatar,
+            h('span', { class: 'member-name' }, member.userId === this.host.meId ? `${name} (you)` : name),
+            h('span', { class: 'member-state' }, `${member.online ? 'online' : 'offline'}${member.role === 'member' ? '' : ` · ${member.role}`}`),
+          );
+        }),
+      ),
+    );
+    if (active?.classList.contains('panel-close')) this.sidePanel.querySelector<HTMLElement>('.panel-close')?.focus();
+  }
+
+  // ---- threads ---------------------------------------------------------------------------------------------
+
+  private async openThread(parentId: string): Promise<void> {
+    if (this.thread?.parentId === parentId) return this.thread.composer.focus();
+    this.thread?.composer.destroy();
+    const list = new MessageList(this.context(false), 'Replies');
+    const composer = new Composer({
+      api: this.host.api,
+      label: 'Reply in thread',
+      placeholder: 'Reply…',
+      onSend: (body, images, previews) => this.send(body, images, previews, parentId),
+      onTyping: (isTyping) => this.host.realtime.typing(this.roomId, isTyping),
+    });
+    this.thread = { parentId, replies: new Map(), cursor: null, list, composer, loading: true };
+    this.openPanel({ kind: 'thread', parentId });
+    composer.focus();
+    await this.loadReplies();
+  }
+
+  /** Thread replies come oldest first; later pages are newer. */
+  private async loadReplies(): Promise<void> {
+    const thread = this.thread;
+    if (!thread) return;
+    thread.loading = true;
+    try {
+      const page = await this.host.api.messages(this.roomId, { parentId: thread.parentId, cursor: thread.cursor, limit: 50 });
+      for (const reply of page.items) upsert(thread.replies, reply);
+      thread.cursor = page.nextCursor;
+    } catch (error) {
+      toast(`Could not load the thread: ${errorText(error)}`, 'error');
+    } finally {
+      thread.loading = false;
+      if (this.thread === thread) this.renderThread();
+    }
+  }
+
+  private renderThread(): void {
+    const thread = this.thread;
+    if (!thread || this.panel?.kind !== 'thread') return;
+    const parent = [...this.messages.values()].find((m) => m.id === thread.parentId);
+    thread.list.render([...(parent ? [parent] : []), ...[...thread.replies.values()].sort(bySeq)]);
+    if (!this.sidePanel.contains(thread.list.element)) {
+      const scroller = h('div', { class: 'thread-messages' }, thread.list.element);
+      this.panelFrame('Thread', scroller, thread.composer.element);
+    }
+    let more = this.sidePanel.querySelector<HTMLButtonElement>('.thread-more');
+    if (thread.cursor && !more) {
+      more = h('button', { type: 'button', class: 'link-button thread-more', onclick: () => void this.loadReplies() }, 'Load more replies');
+      thread.list.element.after(more);
+    } else if (!thread.cursor) more?.remove();
+    if (more) more.disabled = thread.loading;
+  }
+
+  // ---- actions ---------------------------------------------------------------------------------------------
+
+  private send(body: string, images: Image[], previews: string[], parentId?: string): void {
+    const clientId = uuid();
+    const message: LocalMessage = {
+      id: `local-${clientId}`,
+      roomId: this.roomId,
+      seq: Number.MAX_SAFE_INTEGER,
+      senderId: this.host.meId,
+      body,
+      parentId: parentId ?? null,
+      replyCount: 0,
+      images: [],
+      reactions: [],
+      pinned: false,
+      clientId,
+      createdAt: new Date().toISOString(),
+      editedAt: null,
+      deletedAt: null,
+      version: 0,
+      local: { state: 'sending', previews, imageIds: images.map((image) => image.id) },
+    };
+    this.deliver(message);
+  }
+
+  /** Sends (or re-sends, with the same clientId, so never twice) an optimistic message. */
+  private deliver(message: LocalMessage): void {
+    const map = message.parentId ? this.thread?.replies : this.messages;
+    if (!map || !message.local) return;
+    const pending: LocalMessage = { ...message, local: { ...message.local, state: 'sending', error: undefined } };
+    map.set(messageKey(pending), pending);
+    this.refreshFor(pending);
+    if (!message.parentId) this.scrollToBottom();
+    const payload = {
+      roomId: this.roomId,
+      clientId: message.clientId!,
+      ...(message.body && { body: message.body }),
+      ...(message.parentId && { parentId: message.parentId }),
+      ...(message.local.imageIds.length > 0 && { imageIds: message.local.imageIds }),
+    };
+    const sent = this.host.realtime.connected ? this.host.realtime.send(payload) : this.host.api.send(this.roomId, payload);
+    sent.then(
+      (saved) => {
+        const current = map.get(messageKey(pending));
+        if (current?.local) map.set(messageKey(pending), saved);
+        else upsert(map, saved);
+        this.refreshFor(saved);
+      },
+      (error: unknown) => {
+        const current = map.get(messageKey(pending));
+        if (!current?.local) return;
+        map.set(messageKey(pending), { ...current, local: { ...current.local, state: 'failed', error: errorText(error) } });
+        this.refreshFor(pending);
+      },
+    );
+  }
+
+  private refreshFor(message: LocalMessage): void {
+    if (message.parentId) this.renderThread();
+    else this.refresh();
+  }
+
+  private async react(message: LocalMessage, emoji: string, on: boolean): Promise<void> {
+    try {
+      const updated = await this.host.api.react(this.roomId, message.id, emoji, on);
+      this.onMessage(updated);
+    } catch (error) {
+      toast(`Reaction failed: ${errorText(error)}`, 'error');
+    }
+  }
+
+  private async edit(message: LocalMessage, body: string): Promise<void> {
+    try {
+      this.onMessage(await this.host.api.edit(this.roomId, message.id, body));
+    } catch (error) {
+      toast(`Could not edit: ${errorText(error)}`, 'error');
+      throw error;
+    }
+  }
+
+  private async remove(message: LocalMessage): Promise<void> {
+    if (!(await confirmDialog('Delete this message for everybody?', 'Delete'))) return;
+    try {
+      await this.host.api.remove(this.roomId, message.id);
+      if (this.thread?.parentId === message.id) this.closePanel();
+    } catch (error) {
+      toast(`Could not delete: ${errorText(error)}`, 'error');
+    }
+  }
+
+  private async toggleMute(): Promise<void> {
+    const room = this.host.room();
+    if (!room?.me) return;
+    try {
+      const updated = await this.host.api.mute(this.roomId, !room.me.muted);
+      this.host.roomChanged(updated);
+      toast(updated.me?.muted ? `${room.title} is muted` : `${room.title} is no longer muted`);
+    } catch (error) {
+      toast(errorText(error), 'error');
+    }
+  }
+
+  private async leave(): Promise<void> {
+    const room = this.host.room();
+    if (!room || !(await confirmDialog(`Leave ${room.title}?`, 'Leave'))) return;
+    try {
+      await this.host.api.leave(this.roomId);
+      this.host.left(this.roomId);
+    } catch (error) {
+      toast(error instanceof ApiError && error.status === 409 ? 'The owner cannot leave: hand ownership over first' : errorText(error), 'error');
+    }
+  }
+
+  // ---- scrolling -------------------------------------------------------------------------------------------
+
+  private isNearBottom(): boolean {
+    return this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 120;
+  }
+
+  private scrollToBottom(): void {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+}

@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+
+/** The tags of the document, in the order clients list them. */
+const TAGS: Array<[name: string, description: string]> = [
+  ['rooms', 'Direct and group rooms, joining, leaving, muting, and the changes feed for resynchronising'],
+  ['members', 'Members of a room and their roles'],
+  ['messages', 'Messages, threads, reactions, pins, read and delivery state'],
+  ['images', 'Image uploads attached to messages and used as room pictures'],
+  ['presence', 'Who is online'],
+  ['auth', 'Local accounts of the standalone server (not part of the library)'],
+  ['health', 'Liveness of the server and what it depends on'],
+];
+
+/** The version of the package this server is built from (package.json, found from here or from dist/src). */
+function packageVersion(): string {
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return '0.0.0';
+}
+
+/** The OpenAPI document clients are generated from: bearer security, tags, stable operationIds. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('Parley chat API')
+    .setDescription(
+      'Rooms, members, messages, images and presence. Realtime events are on the Socket.IO namespace /chat ' +
+        '(see docs/socket-events.md). Errors have the body `ErrorResponse`.',
+    )
+    .setVersion(packageVersion())
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  return SwaggerModule.createDocument(app, builder.build(), {
+    // Method names are only a fallback: every route names its operationId explicitly.
+    operationIdFactory: (_controllerKey, methodKey) => methodKey,
+  });
+}
+
+/** Serves the document at /api/docs-json and Swagger UI at /api/docs. */
+export function mountOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
+}

@@ -1,0 +1,318 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
+import sharp from 'sharp';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * The demo web client in a real browser (Debian's chromium, driven by playwright-core): two people register,
+ * chat both ways in a group room and a direct room, and use what the client offers.
+ *
+ * The client is built first (scripts/build-demo.js, into dist/demo, the folder the server serves), so the test
+ * always runs the current sources. `PARLEY_DEMO_SCREENSHOTS=1` also saves the screenshots of the README to docs/.
+ */
+const ROOT = resolve(__dirname, '..');
+const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = process.env.PARLEY_DEMO_SCREENSHOTS ? join(ROOT, 'docs') : null;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const WAIT = 10_000;
+
+interface Person {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** Every alert/confirm/prompt the page opened (none expected: the client uses its own dialogs). */
+  dialogs: string[];
+  /** Console errors (a CSP violation would show here). */
+  errors: string[];
+}
+
+const suffix = Math.random().toString(36).slice(2, 8);
+
+// The few browser globals the page functions below use: the tests are compiled without the DOM library, and
+// these declarations stay in this module (they only type code that runs in the page).
+interface PageImage {
+  complete: boolean;
+  naturalWidth: number;
+  src: string;
+}
+declare const document: { querySelector(selector: string): PageImage | null; querySelectorAll(selector: string): Iterable<PageImage> };
+declare const sessionStorage: { getItem(key: string): string | null };
+
+describe('demo web client (postgres, chromium)', () => {
+  let t: TestApp;
+  let browser: Browser;
+  const people: Person[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set PARLEY_CHROMIUM)`);
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-demo.js')], { cwd: ROOT, stdio: 'pipe' });
+    [t, browser] = await Promise.all([startTestApp('postgres'), chromium.launch({ executablePath: CHROMIUM, args: ARGS })]);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const open = async (name: string, viewport = { width: 1280, height: 800 }): Promise<Person> => {
+    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, reducedMotion: 'reduce' });
+    context.setDefaultTimeout(WAIT);
+    const page = await context.newPage();
+    const person: Person = { name, context, page, dialogs: [], errors: [] };
+    page.on('dialog', (dialog) => {
+      person.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error') person.errors.push(message.text());
+    });
+    page.on('pageerror', (error) => person.errors.push(error.message));
+    await page.goto(`${t.url}/`);
+    people.push(person);
+    return person;
+  };
+
+  const signIn = async (person: Person, mode: 'Create account' | 'Log in') => {
+    await person.page.getByLabel('Username').fill(person.name);
+    await person.page.getByLabel('Password', { exact: true }).fill('correct horse');
+    await person.page.getByRole('button', { name: mode }).click();
+    await person.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
+  };
+
+  const shoot = async (page: Page, file: string) => {
+    if (!SCREENSHOTS) return;
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, file) });
+  };
+
+  const composer = (page: Page) => page.getByRole('textbox', { name: /^Message / });
+  const message = (page: Page, text: string | RegExp): Locator => page.locator('.room-column .msg').filter({ hasText: text });
+
+  it('serves the page, its bundle and nothing else from the demo folder', async () => {
+    const page = await t.http().get('/').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("img-src 'self' data: blob:");
+    expect(page.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(page.text).toContain('/demo/app.js');
+    const script = await t.http().get('/demo/app.js').expect(200);
+    expect(script.headers['content-type']).toMatch(/^application\/javascript/);
+    await t.http().get('/demo/app.css').expect(200);
+    await t.http().get('/demo/package.json').expect(404);
+    await t.http().get('/demo/..%2Fpackage.json').expect(404);
+  });
+
+  it('lets two people register, chat both ways, and use the room features', async () => {
+    const bob = await open(`bob_${suffix}`);
+    const ann = await open(`ann_${suffix}`);
+    await ann.page.getByRole('button', { name: 'Create account' }).waitFor();
+    await shoot(ann.page, 'demo-login.png');
+    await signIn(bob, 'Create account');
+    await signIn(ann, 'Create account');
+
+    // Ann creates a group room and picks Bob by username.
+    await ann.page.getByRole('button', { name: 'New group' }).click();
+    const dialog = ann.page.getByRole('dialog', { name: 'New group room' });
+    await dialog.getByLabel('Title').fill('Launch plans');
+    await dialog.getByLabel('Add members by username').fill(bob.name.slice(0, 6).toUpperCase());
+    await dialog.getByRole('button', { name: bob.name }).click();
+    await dialog.getByRole('listitem').filter({ hasText: bob.name }).waitFor();
+    await dialog.getByRole('button', { name: 'Create room' }).click();
+    await ann.page.getByRole('heading', { name: 'Launch plans' }).waitFor();
+
+    // Bob is told at once: the room shows up in his list, and he opens it.
+    await bob.page.getByRole('link', { name: /^Launch plans/ }).click();
+    await bob.page.getByRole('heading', { name: 'Launch plans' }).waitFor();
+
+    // Both ways, with Enter; Bob's typing shows on Ann's screen, and Ann sees that Bob has read her message.
+    await composer(ann.page).fill('Hello Bob! Ready for launch?');
+    await composer(ann.page).press('Enter');
+    await message(bob.page, 'Hello Bob! Ready for launch?').waitFor();
+    await composer(bob.page).pressSequentially('Hi Ann', { delay: 20 });
+    await ann.page.getByText(`${bob.name} is typing…`).waitFor();
+    await composer(bob.page).press('Enter');
+    await message(ann.page, 'Hi Ann').waitFor();
+    await ann.page.getByText(`${bob.name} is typing…`).waitFor({ state: 'detached' });
+    await message(ann.page, 'Hello Bob!').getByText(`Seen by ${bob.name}`).waitFor();
+
+    // An image: uploaded with a preview, sent with a caption, shown to Bob as a thumbnail he can open.
+    const png = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#4f46e5' } })
+      .composite([{ input: await sharp({ create: { width: 320, height: 200, channels: 3, background: '#fbbf24' } }).png().toBuffer(), top: 100, left: 160 }])
+      .png()
+      .toBuffer();
+    await ann.page.locator('.room-column input[type=file]').setInputFiles({ name: 'launch.png', mimeType: 'image/png', buffer: png });
+    await ann.page.getByRole('list', { name: 'Images to send' }).getByText('Ready').waitFor();
+    await composer(ann.page).fill('Our launch badge');
+    await composer(ann.page).press('Enter');
+    const thumbnail = message(bob.page, 'Our launch badge').getByRole('img', { name: /Image 1 of 1/ });
+    await thumbnail.waitFor();
+    await bob.page.waitForFunction((img: PageImage) => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:'), await thumbnail.elementHandle());
+    expect(await thumbnail.evaluate((img: PageImage) => img.naturalWidth)).toBe(320); // the server's thumbnail, not the 640 px file
+    await message(bob.page, 'Our launch badge').getByRole('button', { name: 'Open image 1 of 1' }).click();
+    await bob.page.waitForFunction(() => {
+      const img = document.querySelector('dialog.viewer img');
+      return !!img && img.complete && img.naturalWidth === 640;
+    });
+    await bob.page.keyboard.press('Escape');
+    await bob.page.locator('dialog.viewer').waitFor({ state: 'detached' });
+
+    // Markup in a message is text, never HTML.
+    const attack = '<img src=x onerror=alert(1)>';
+    await composer(bob.page).fill(attack);
+    await composer(bob.page).press('Enter');
+    await message(ann.page, attack).locator('.msg-body').waitFor();
+    expect(await message(ann.page, attack).locator('.msg-body').textContent()).toBe(attack);
+    expect(await ann.page.locator('img[src="x"]').count()).toBe(0);
+
+    // Reactions, edits, threads and deletes reach the other side.
+    await message(bob.page, 'Hello Bob!').hover();
+    await message(bob.page, 'Hello Bob!').getByRole('button', { name: 'Add reaction' }).click();
+    await message(bob.page, 'Hello Bob!').getByRole('button', { name: 'React with 🎉' }).click();
+    await message(ann.page, 'Hello Bob!').getByRole('button', { name: '🎉 1' }).waitFor();
+
+    await message(ann.page, 'Hello Bob!').hover();
+    await message(ann.page, 'Hello Bob!').getByRole('button', { name: 'Edit message' }).click();
+    await ann.page.getByRole('textbox', { name: 'Edit message' }).fill('Hello Bob! Launch is on Friday.');
+    await ann.page.getByRole('textbox', { name: 'Edit message' }).press('Enter');
+    await message(bob.page, 'Launch is on Friday.').getByText('(edited)').waitFor();
+
+    await message(bob.page, 'Launch is on Friday.').hover();
+    await message(bob.page, 'Launch is on Friday.').getByRole('button', { name: 'Reply in thread' }).click();
+    const thread = bob.page.getByRole('complementary');
+    await thread.getByRole('heading', { name: 'Thread' }).waitFor();
+    await thread.getByRole('textbox', { name: 'Reply in thread' }).fill('Friday works for me');
+    await thread.getByRole('textbox', { name: 'Reply in thread' }).press('Enter');
+    await thread.getByText('Friday works for me').waitFor();
+    await message(ann.page, 'Launch is on Friday.').getByRole('button', { name: '1 reply' }).click();
+    await ann.page.getByRole('complementary').getByText('Friday works for me').waitFor();
+    await ann.page.getByRole('button', { name: 'Close thread' }).click();
+
+    await composer(ann.page).fill('Oops, wrong room');
+    await composer(ann.page).press('Enter');
+    await message(bob.page, 'Oops, wrong room').waitFor();
+    await message(ann.page, 'Oops, wrong room').hover();
+    await message(ann.page, 'Oops, wrong room').getByRole('button', { name: 'Delete message' }).click();
+    await ann.page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await bob.page.locator('.room-column .msg-deleted').getByText('Message deleted').waitFor();
+    await expectGone(message(bob.page, 'Oops, wrong room'));
+
+    // Members with online dots; mute is Ann's own setting.
+    await ann.page.getByRole('button', { name: 'Members' }).click();
+    await ann.page.getByRole('complementary').locator('.member').filter({ hasText: bob.name }).getByText('online').waitFor();
+    await ann.page.mouse.move(0, 0);
+    await shoot(ann.page, 'demo-room.png');
+    await ann.page.getByRole('button', { name: 'Mute' }).click();
+    await ann.page.getByRole('button', { name: 'Muted' }).waitFor();
+    expect(await ann.page.getByRole('button', { name: 'Muted' }).getAttribute('aria-pressed')).toBe('true');
+    await ann.page.getByRole('button', { name: 'Close members' }).click();
+
+    // Public rooms: Bob opens one, Ann finds it and joins, and Bob sees her arrive.
+    const lounge = `Lounge ${suffix}`;
+    await bob.page.getByRole('button', { name: 'New group' }).click();
+    const publicDialog = bob.page.getByRole('dialog', { name: 'New group room' });
+    await publicDialog.getByLabel('Title').fill(lounge);
+    await publicDialog.getByLabel(/^Public/).check();
+    await publicDialog.getByRole('button', { name: 'Create room' }).click();
+    await bob.page.getByRole('heading', { name: lounge }).waitFor();
+    await bob.page.getByText('1 member, 1 online · public').waitFor();
+    await ann.page.getByRole('button', { name: 'Browse public' }).click();
+    await ann.page.getByRole('dialog', { name: 'Public rooms' }).getByRole('button', { name: `Join ${lounge}` }).click();
+    await ann.page.getByRole('heading', { name: lounge }).waitFor();
+    await bob.page.getByText('2 members, 2 online · public').waitFor();
+
+    // A direct chat: Bob sees it with an unread badge, the preview and Ann's presence dot.
+    await ann.page.getByRole('button', { name: 'Direct chat' }).click();
+    await ann.page.getByRole('dialog').getByLabel('Who do you want to talk to?').fill(bob.name);
+    await ann.page.getByRole('dialog').getByRole('button', { name: bob.name }).click();
+    await ann.page.getByRole('heading', { name: bob.name }).waitFor();
+    await composer(ann.page).fill('psst, a secret');
+    await composer(ann.page).press('Enter');
+    const direct = bob.page.getByRole('link', { name: `${ann.name}, online, 1 unread` });
+    await direct.getByText('psst, a secret').waitFor();
+    await direct.locator('.presence-dot.online').waitFor();
+    // The rooms are sorted by activity: the direct room is on top.
+    expect(await bob.page.locator('.room-list .room-item').first().getAttribute('aria-label')).toMatch(new RegExp(`^${ann.name}`));
+    await direct.click();
+    await message(bob.page, 'psst, a secret').waitFor();
+    await bob.page.getByRole('link', { name: `${ann.name}, online`, exact: true }).waitFor();
+
+    // On a phone: Bob logs in in another browser; one pane at a time, Back returns to the list.
+    const phone = await open(bob.name, { width: 390, height: 844 });
+    await signIn(phone, 'Log in');
+    await phone.page.getByRole('link', { name: /^Launch plans/ }).click();
+    await message(phone.page, 'Our launch badge').getByRole('img').waitFor();
+    await phone.page.waitForFunction(() => [...document.querySelectorAll('.room-column img.thumb')].every((img) => img.complete && img.naturalWidth > 0));
+    expect(await phone.page.locator('.sidebar').isVisible()).toBe(false);
+    await phone.page.mouse.move(0, 0);
+    await shoot(phone.page, 'demo-phone.png');
+    await phone.page.getByRole('button', { name: 'Back to rooms' }).click();
+    await phone.page.getByRole('link', { name: /^Launch plans/ }).waitFor();
+    await phone.page.getByRole('button', { name: 'Log out' }).click();
+    await phone.page.getByRole('button', { name: 'Log in' }).waitFor();
+
+    for (const person of people) {
+      expect(person.dialogs).toEqual([]);
+      expect(person.errors).toEqual([]);
+    }
+  }, 60_000);
+
+  it('catches up through the changes of the room after a lost connection', async () => {
+    const [ann, bob] = [people.find((p) => p.name.startsWith('ann'))!, people.find((p) => p.name.startsWith('bob') && p.page.viewportSize()?.width === 1280)!];
+    await bob.page.getByRole('link', { name: /^Launch plans/ }).click();
+    await bob.page.getByRole('heading', { name: 'Launch plans' }).waitFor();
+    await ann.page.getByRole('link', { name: /^Launch plans/ }).click();
+
+    // Bob's socket goes through a route that can cut it, and refuse new ones while the "network" is down.
+    let down = false;
+    const routes: WebSocketRoute[] = [];
+    await bob.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      if (down) return ws.close();
+      ws.connectToServer();
+      routes.push(ws);
+    });
+    await bob.page.reload();
+    await bob.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
+    await bob.page.getByRole('heading', { name: 'Launch plans' }).waitFor();
+
+    down = true;
+    for (const ws of routes) await ws.close();
+    await bob.page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+    await composer(ann.page).fill('Sent while Bob was offline');
+    await composer(ann.page).press('Enter');
+    await message(ann.page, 'Sent while Bob was offline').waitFor();
+    await expectGone(message(ann.page, 'Sent while Bob was offline').getByText('Sending…'));
+
+    const catchUp = bob.page.waitForRequest((request) => /\/api\/v1\/chat\/rooms\/[^/]+\/changes\?since=\d+$/.test(request.url()));
+    down = false;
+    await catchUp;
+    await bob.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
+    await message(bob.page, 'Sent while Bob was offline').waitFor();
+    expect(bob.dialogs).toEqual([]);
+  }, 30_000);
+
+  it('loads earlier messages as you scroll up, keeping what is on screen in place', async () => {
+    const ann = people.find((p) => p.name.startsWith('ann'))!;
+    const { token } = JSON.parse((await ann.page.evaluate(() => sessionStorage.getItem('parley.session')))!) as { token: string };
+    const auth = { Authorization: `Bearer ${token}` };
+    const room = (await t.http().post('/api/v1/chat/rooms').set(auth).send({ type: 'group', title: 'Long history', memberIds: [] }).expect(201)).body as { id: string };
+    for (let i = 1; i <= 75; i++) await t.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set(auth).send({ body: `History #${i}` }).expect(201);
+    const numbered = (n: number) => message(ann.page, new RegExp(`History #${n}(?!\\d)`));
+
+    await ann.page.getByRole('link', { name: /^Long history/ }).click();
+    await numbered(75).waitFor();
+    expect(await ann.page.locator('.room-column .msg').count()).toBe(30);
+    const scroller = ann.page.locator('.room-column .messages');
+    await scroller.evaluate((element) => element.scrollTo(0, 0));
+    await numbered(45).waitFor();
+    // The page above was added without moving the messages that were on screen.
+    expect(await scroller.evaluate((element) => element.scrollTop)).toBeGreaterThan(500);
+    await scroller.evaluate((element) => element.scrollTo(0, 0));
+    await numbered(1).waitFor();
+    await ann.page.getByText('This is the beginning of the conversation.').waitFor();
+    expect(await ann.page.locator('.room-column .msg').count()).toBe(75);
+  }, 30_000);
+});
+
+async function expectGone(locator: Locator): Promise<void> {
+  await locator.waitFor({ state: 'detached' });
+}

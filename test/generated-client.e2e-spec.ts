@@ -1,0 +1,115 @@
+import { createParleyClient, type ParleyClient, type ParleyError, type ParleySchemas } from '../clients/typescript';
+import { startTestApp, type TestApp, type TestUser } from './support/test-app';
+
+type Room = ParleySchemas['RoomResponse'];
+type Message = ParleySchemas['MessageResponse'];
+
+/**
+ * A whole scenario driven only through the TypeScript client generated from the OpenAPI document
+ * (clients/typescript, `npm run client:generate`): if the document and the server disagree, or the document
+ * cannot describe a route, this fails at compile time (`npm run typecheck`) or here.
+ */
+describe('the generated TypeScript client', () => {
+  let t: TestApp;
+  let ann: TestUser;
+  let bob: TestUser;
+  let annClient: ParleyClient;
+  let bobClient: ParleyClient;
+
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+    [ann, bob] = [t.user('Ann'), t.user('Bob')];
+    annClient = createParleyClient({ baseUrl: t.url, token: ann.token });
+    // The token can also be a function, asked on every request.
+    bobClient = createParleyClient({ baseUrl: t.url, token: async () => bob.token });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('creates rooms, sends, edits, reacts, lists and reads', async () => {
+    const group = await annClient.POST('/api/v1/chat/rooms', { body: { type: 'group', title: 'Generated', memberIds: [bob.id] } });
+    expect(group.response.status).toBe(201);
+    const room: Room = ok(group.data);
+    expect(room).toMatchObject({ type: 'group', title: 'Generated', memberCount: 2, me: { role: 'owner' } });
+
+    const direct = await bobClient.POST('/api/v1/chat/rooms', { body: { type: 'direct', memberIds: [ann.id] } });
+    expect(direct.response.status).toBe(201);
+    const again = await bobClient.POST('/api/v1/chat/rooms', { body: { type: 'direct', memberIds: [ann.id] } });
+    expect(again.response.status).toBe(200);
+    expect(ok(again.data).id).toBe(ok(direct.data).id);
+
+    const roomPath = { path: { roomId: room.id } };
+    const sent = await annClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'Hello from the client', clientId: 'generated-1' } });
+    expect(sent.response.status).toBe(201);
+    const message: Message = ok(sent.data);
+    expect(message).toMatchObject({ seq: 1, senderId: ann.id, body: 'Hello from the client', parentId: null, editedAt: null });
+    const replayed = await annClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'Hello from the client', clientId: 'generated-1' } });
+    expect(replayed.response.status).toBe(200);
+    expect(ok(replayed.data).id).toBe(message.id);
+
+    const messagePath = { path: { roomId: room.id, messageId: message.id } };
+    const edited = await annClient.PATCH('/api/v1/chat/rooms/{roomId}/messages/{messageId}', { params: messagePath, body: { body: 'Hello, edited' } });
+    expect(ok(edited.data)).toMatchObject({ body: 'Hello, edited', editedAt: expect.any(String) });
+
+    const reacted = await bobClient.PUT('/api/v1/chat/rooms/{roomId}/messages/{messageId}/reactions/{emoji}', {
+      params: { path: { ...messagePath.path, emoji: '👍' } },
+    });
+    expect(ok(reacted.data).reactions).toEqual([{ emoji: '👍', count: 1, me: true }]);
+
+    const rooms = await bobClient.GET('/api/v1/chat/rooms', { params: { query: { scope: 'mine', limit: 10 } } });
+    const listed = ok(rooms.data).items.find((item) => item.id === room.id);
+    expect(listed?.me?.unreadCount).toBe(1);
+    expect(listed?.lastMessage?.body).toBe('Hello, edited');
+
+    const reply = await bobClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'A reply', parentId: message.id } });
+    // Sending moves the sender's own read pointer: Bob has now read up to his reply.
+    expect(ok(reply.data).parentId).toBe(message.id);
+
+    const messages = await bobClient.GET('/api/v1/chat/rooms/{roomId}/messages', { params: { ...roomPath, query: { limit: 50 } } });
+    expect(ok(messages.data).items.map((item) => item.body)).toEqual(['Hello, edited']);
+    expect(ok(messages.data).nextCursor).toBeNull();
+    const thread = await bobClient.GET('/api/v1/chat/rooms/{roomId}/messages', { params: { ...roomPath, query: { parentId: message.id } } });
+    expect(ok(thread.data).items.map((item) => item.body)).toEqual(['A reply']);
+
+    const read = await annClient.POST('/api/v1/chat/rooms/{roomId}/read', { params: roomPath, body: { seq: ok(reply.data).seq } });
+    expect(ok(read.data)).toMatchObject({ roomId: room.id, lastReadSeq: ok(reply.data).seq, unreadCount: 0 });
+    const receipts = await bobClient.GET('/api/v1/chat/rooms/{roomId}/messages/{messageId}/receipts', { params: messagePath });
+    expect(ok(receipts.data).seenBy).toEqual([bob.id]);
+
+    const members = await annClient.GET('/api/v1/chat/rooms/{roomId}/members', { params: roomPath });
+    expect(
+      ok(members.data)
+        .items.map((member) => [member.name, member.role])
+        .sort(),
+    ).toEqual([
+      ['Ann', 'owner'],
+      ['Bob', 'member'],
+    ]);
+
+    const changes = await bobClient.GET('/api/v1/chat/rooms/{roomId}/changes', { params: { ...roomPath, query: { since: room.version } } });
+    expect(ok(changes.data).messages.map((item) => item.body)).toEqual(['Hello, edited', 'A reply']);
+  });
+
+  it('gives typed error bodies', async () => {
+    const missing = await annClient.GET('/api/v1/chat/rooms/{roomId}', { params: { path: { roomId: '00000000-0000-4000-8000-000000000000' } } });
+    expect(missing.response.status).toBe(404);
+    const error: ParleyError | undefined = missing.error;
+    expect(error).toMatchObject({ statusCode: 404, error: 'Not Found', code: 'ROOM_NOT_FOUND' });
+
+    const invalid = await annClient.POST('/api/v1/chat/rooms', { body: { type: 'group', memberIds: 'not a list' as unknown as string[] } });
+    expect(invalid.response.status).toBe(400);
+    expect(Array.isArray(invalid.error?.message)).toBe(true);
+
+    const anonymous = createParleyClient({ baseUrl: t.url });
+    const refused = await anonymous.GET('/api/v1/chat/rooms');
+    expect(refused.response.status).toBe(401);
+    expect(refused.error?.statusCode).toBe(401);
+  });
+});
+
+/** The data of a successful response (openapi-fetch leaves it undefined on errors). */
+function ok<T>(data: T | undefined): T {
+  if (data === undefined) throw new Error('Expected a successful response');
+  return data;
+}

@@ -1,0 +1,60 @@
+import type { Response } from 'supertest';
+import type { TestApp, TestUser } from './test-app';
+
+export const BASE = '/api/v1/chat';
+
+/** Small helpers over the REST routes, so specs read as scenarios. */
+export function chatClient(t: TestApp) {
+  return {
+    async group(owner: TestUser, members: TestUser[] = [], extra: Record<string, unknown> = {}) {
+      const res = await t
+        .http()
+        .post(`${BASE}/rooms`)
+        .set(owner.auth)
+        .send({ type: 'group', title: 'Team', memberIds: members.map((m) => m.id), ...extra })
+        .expect(201);
+      return res.body as { id: string; version: number };
+    },
+    async send(user: TestUser, roomId: string, body: string, extra: Record<string, unknown> = {}, status = 201) {
+      const res = await t.http().post(`${BASE}/rooms/${roomId}/messages`).set(user.auth).send({ body, ...extra }).expect(status);
+      return res.body as MessageBody;
+    },
+    async room(user: TestUser, roomId: string) {
+      return (await t.http().get(`${BASE}/rooms/${roomId}`).set(user.auth).expect(200)).body;
+    },
+    /** Follows nextCursor to the end and returns every item. */
+    async all<T>(user: TestUser, path: string, query: Record<string, string | number> = {}): Promise<T[]> {
+      const items: T[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: Response = await t
+          .http()
+          .get(path)
+          .query(cursor ? { ...query, cursor } : query)
+          .set(user.auth)
+          .expect(200);
+        items.push(...(res.body.items as T[]));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return items;
+    },
+  };
+}
+
+export interface MessageBody {
+  id: string;
+  roomId: string;
+  seq: number;
+  senderId: string;
+  body: string;
+  parentId: string | null;
+  replyCount: number;
+  images: unknown[];
+  reactions: Array<{ emoji: string; count: number; me: boolean }>;
+  pinned: boolean;
+  clientId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  version: number;
+}
