@@ -329,7 +329,11 @@ export class ChatApp {
     on('message.created', ({ roomId, version, message }) => {
       const { entry, fresh } = this.known(roomId, version);
       if (!entry) return;
-      if (this.view?.roomId === roomId) this.view.onMessage(message);
+      if (this.view?.roomId === roomId) {
+        this.view.onMessage(message);
+        // Sending moves the sender's read pointer without a `receipt` event: the message itself is the receipt.
+        this.view.onReceipt(message.senderId, message.seq);
+      }
       // An event from before the room was loaded is already counted in its summary.
       if (!fresh) return;
       const room = entry.room;
