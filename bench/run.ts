@@ -46,7 +46,7 @@ function parseOptions(argv: string[]): Options {
   };
   const only = (flags.get('only') ?? env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
-  const known = ['quick', 'only', 'build', 'no-build', 'no-bare', 'cpu-prof', 'step-seconds', 'warmup-seconds', 'drain-seconds', 'saturation-seconds', 'factor', 'start-share', 'max-steps', 'refine', 'events-per-second', 'server-cpu', 'generator-cpu', 'no-pin-db', 'idle-sockets', 'idle-hold-seconds', 'history-messages', 'history-repeats', 'keep-db', 'quiet-wait', 'quiet-threshold', 'heap-diff', 'out'];
+  const known = ['quick', 'only', 'build', 'no-build', 'no-bare', 'cpu-prof', 'step-seconds', 'warmup-seconds', 'drain-seconds', 'saturation-seconds', 'factor', 'start-share', 'max-steps', 'no-refine', 'events-per-second', 'server-cpu', 'generator-cpu', 'no-pin-db', 'idle-sockets', 'idle-hold-seconds', 'history-messages', 'history-repeats', 'keep-db', 'quiet-wait', 'quiet-threshold', 'heap-diff', 'out'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}; known: ${known.map((k) => `--${k}`).join(' ')}`);
   return {
     only,
@@ -61,7 +61,7 @@ function parseOptions(argv: string[]): Options {
     factor: num('factor', 1.25),
     startShare: num('start-share', 0.5),
     maxSteps: num('max-steps', quick ? 4 : 8),
-    refine: flags.has('refine'),
+    refine: !flags.has('no-refine'),
     eventsPerSecond: num('events-per-second', 1000),
     serverCpu: cpu('server-cpu', 0),
     generatorCpu: cpu('generator-cpu', 1),

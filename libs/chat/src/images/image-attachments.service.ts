@@ -27,30 +27,37 @@ export class ImageAttachmentsService {
    * room's lock (bumping its counters): deleting an image locks the image first, then the rooms it is in.
    */
   async requireOwnImages(manager: EntityManager, userId: string, imageIds: string[]): Promise<ImageEntity[]> {
-    if (imageIds.length === 0) return [];
-    const max = this.config.images.maxImagesPerMessage;
-    if (imageIds.length > max) throw new ChatError('INVALID_INPUT', `A message can carry at most ${max} images`);
-    const ids = imageIds.map((id) => (typeof id === 'string' ? id.toLowerCase() : ''));
-    if (new Set(ids).size !== ids.length) throw new ChatError('INVALID_INPUT', 'imageIds must not name an image twice');
-    const notYours = new ChatError('INVALID_INPUT', 'imageIds must name images you uploaded');
-    if (!ids.every(isUuid)) throw notYours;
+    const ids = this.checkImageIds(imageIds);
+    if (ids.length === 0) return [];
     const images = await manager
       .getRepository(ImageEntity)
       .createQueryBuilder('i')
       .where('i.id = ANY(:ids) AND i.uploader_id = :userId', { ids, userId })
       .setLock('pessimistic_read')
       .getMany();
-    if (images.length !== ids.length) throw notYours;
+    if (images.length !== ids.length) throw notYourImages();
     const byId = new Map(images.map((image) => [image.id, image]));
     return ids.map((id) => byId.get(id) as ImageEntity);
   }
 
-  /** Links the images to a new message, in the given order (check them with `requireOwnImages` first). */
-  async attach(manager: EntityManager, messageId: string, imageIds: string[]): Promise<void> {
-    if (imageIds.length === 0) return;
-    await manager
-      .getRepository(MessageImageEntity)
-      .insert(imageIds.map((imageId, position) => ({ messageId, imageId: imageId.toLowerCase(), position })));
+  /**
+   * The checks of `imageIds` that need no database: at most the configured number, no image twice, all uuids.
+   * Returns the ids in lower case (the form they are stored in).
+   */
+  checkImageIds(imageIds: string[]): string[] {
+    if (imageIds.length === 0) return [];
+    const max = this.config.images.maxImagesPerMessage;
+    if (imageIds.length > max) throw new ChatError('INVALID_INPUT', `A message can carry at most ${max} images`);
+    const ids = imageIds.map((id) => (typeof id === 'string' ? id.toLowerCase() : ''));
+    if (new Set(ids).size !== ids.length) throw new ChatError('INVALID_INPUT', 'imageIds must not name an image twice');
+    if (!ids.every(isUuid)) throw notYourImages();
+    return ids;
+  }
+
+  /** The images with these ids, in no particular order (for the views of messages just written). */
+  findImages(ids: string[]): Promise<ImageEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.dataSource.getRepository(ImageEntity).createQueryBuilder('i').where('i.id = ANY(:ids)', { ids }).getMany();
   }
 
   /**
@@ -102,3 +109,6 @@ export class ImageAttachmentsService {
     }
   }
 }
+
+/** Somebody else's image and a missing one get the same answer, so ids cannot be probed. */
+export const notYourImages = (): ChatError => new ChatError('INVALID_INPUT', 'imageIds must name images you uploaded');

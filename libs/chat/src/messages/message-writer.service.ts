@@ -1,15 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, QueryFailedError, type Repository } from 'typeorm';
 import { ChatError, roomNotFound } from '../common/chat-error';
 import { ChatEventBus } from '../events/chat-event-bus';
 import type { ImageEntity } from '../images/entities/image.entity';
-import { ImageAttachmentsService } from '../images/image-attachments.service';
+import { ImageAttachmentsService, notYourImages } from '../images/image-attachments.service';
 import type { MessageResponse } from './dto/message.response';
 import { MessageEntity } from './entities/message.entity';
 import { MessageViewsService } from './message-views.service';
 
-/** One validated message waiting to be written. */
+/** One validated message waiting to be written (image ids checked by `ImageAttachmentsService.checkImageIds`). */
 export interface NewMessage {
   roomId: string;
   senderId: string;
@@ -33,25 +33,36 @@ interface Written {
 }
 type Outcome = Written | Error | { duplicateOf: string };
 
+/** A row of `chat_write_messages` (migration MessageWriteFunction1795330000000): the outcome of one message. */
+interface WriteRow {
+  w_ord: number;
+  w_outcome: 'created' | 'duplicate' | 'not_member' | 'bad_images';
+  w_id: string | null;
+  w_seq: number | null;
+  w_version: number | null;
+  w_created_at: Date | string | null;
+}
+
 /**
  * Independent write lanes; a room always uses the same one, so its messages are written in order. A few lanes
- * let transactions overlap (the database has more than one connection) without ever splitting a room.
+ * let writes overlap (the database has more than one connection) without ever splitting a room.
  */
-const LANES = 2;
-/** Most messages one transaction writes. */
+const LANES = 1;
+/** Most messages one call writes. */
 const MAX_BATCH = 256;
 /** Sends waiting in one lane beyond this are refused (429) instead of queueing without bound. */
 const MAX_QUEUED_PER_LANE = 20_000;
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * Writes new messages in batches. Sends wait in one of a few lanes (chosen by room); while a lane's transaction
- * runs, the sends that arrive meanwhile queue up and are then written together by the next one, whatever their
- * rooms: one lock statement (rooms in id order, so concurrent writers never deadlock), one check and one
- * statement that moves the counters, the read pointers and inserts every row. A busy server pays the
- * transaction's round trips and commit once per batch instead of once per message; a lone send is written at
- * once, so a quiet room sees no added latency. Seqs stay gapless and in commit order per room, and writers on
- * other nodes serialise with this one on the room rows' locks.
+ * Writes new messages in batches. Sends wait in one of a few lanes (chosen by room); while a lane's write runs,
+ * the sends that arrive meanwhile queue up and are then written together by the next one, whatever their rooms,
+ * in one call of the database function `chat_write_messages`: one round trip and one implicit transaction that
+ * locks the rooms (in id order, so concurrent writers never deadlock), checks membership, clientIds and images
+ * under those locks, moves the counters and the senders' read pointers and inserts every row. A busy server pays
+ * the round trip and the commit once per batch instead of once per message; a lone send is written at once, so
+ * a quiet room sees no added latency. Seqs stay gapless and in commit order per room, and writers on other
+ * nodes serialise with this one on the room rows' locks.
  */
 @Injectable()
 export class MessageWriter {
@@ -88,11 +99,10 @@ export class MessageWriter {
 
   private async writeBatch(batch: Pending[]): Promise<void> {
     try {
-      const outcomes = await this.dataSource.transaction((manager) => this.insertBatch(manager, batch));
-      await this.settle(batch, outcomes);
+      await this.settle(batch, await this.insertBatch(batch));
     } catch (error) {
       if (batch.length > 1 && isUniqueViolation(error)) {
-        // A clientId taken in another room by a concurrent transaction: write one by one, so only that send fails.
+        // A clientId taken meanwhile by a write on another node: write one by one, so only that send is affected.
         for (const pending of batch) await this.writeBatch([pending]);
         return;
       }
@@ -107,129 +117,37 @@ export class MessageWriter {
   }
 
   /**
-   * One transaction for the batch, in four round trips whatever its size: images share-locked first (the order
-   * image deletion takes locks in), then the rooms' rows; senders who are not members and clientIds already used
-   * are sorted out under those locks; the rest get consecutive seqs and versions per room.
+   * One call of the write function for the batch. A clientId repeated within the batch is written once; its
+   * repeats are answered with the message the first one created (or the first one's error).
    */
-  private async insertBatch(manager: EntityManager, batch: Pending[]): Promise<Outcome[]> {
-    const images = new Map<number, ImageEntity[] | Error>();
-    for (const [index, { message }] of batch.entries()) {
-      if (message.imageIds.length === 0) continue;
-      // A check, not a failed statement: a send with somebody else's image fails alone, not the transaction.
-      images.set(index, await this.images.requireOwnImages(manager, message.senderId, message.imageIds).catch((error: Error) => error));
-    }
-    const roomIds = [...new Set(batch.map(({ message }) => message.roomId))].sort();
-    const rooms: Array<{ id: string; last_seq: number; version: number }> = await manager.query(
-      `SELECT id, last_seq, version FROM chat_rooms WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [roomIds],
-    );
-    const counters = new Map(rooms.map((room) => [room.id, { seq: room.last_seq, version: room.version, added: 0 }]));
-    const { members, earlier } = await this.lockedState(manager, batch);
-
-    const outcomes: Array<Outcome | null> = [];
-    const accepted: Array<{ index: number; message: NewMessage; seq: number; version: number }> = [];
-    const claimed = new Map<string, number>();
-    for (const [index, { message }] of batch.entries()) {
-      const key = message.clientId ? clientKey(message.senderId, message.clientId) : null;
-      const ownImages = images.get(index);
-      const counter = counters.get(message.roomId);
-      if (!counter || !members.has(memberKey(message.roomId, message.senderId))) outcomes.push(roomNotFound());
-      else if (key && earlier.has(key)) outcomes.push({ duplicateOf: earlier.get(key) as string });
-      else if (ownImages instanceof Error) outcomes.push(ownImages);
-      else if (key && claimed.has(key)) outcomes.push(null); // a repeat of a send earlier in this batch: resolved below
-      else {
-        if (key) claimed.set(key, index);
-        counter.added += 1;
-        accepted.push({ index, message, seq: counter.seq + counter.added, version: counter.version + counter.added });
-        outcomes.push(null);
-      }
-    }
-    if (accepted.length > 0) {
-      const inserted = await this.insertAccepted(manager, accepted, counters);
-      for (const [position, { index }] of accepted.entries()) {
-        outcomes[index] = { message: inserted[position], images: (images.get(index) as ImageEntity[] | undefined) ?? [] };
-      }
-    }
-    return outcomes.map((outcome, index) => {
-      if (outcome !== null) return outcome;
-      const { message } = batch[index];
-      const first = outcomes[claimed.get(clientKey(message.senderId, message.clientId as string)) as number] as Written;
-      return { duplicateOf: first.message.id };
+  private async insertBatch(batch: Pending[]): Promise<Outcome[]> {
+    const firstOfKey = new Map<string, number>();
+    const firstOf = batch.map(({ message }, index) => {
+      if (!message.clientId) return index;
+      const key = clientKey(message.senderId, message.clientId);
+      if (!firstOfKey.has(key)) firstOfKey.set(key, index);
+      return firstOfKey.get(key) as number;
     });
-  }
-
-  /** Under the rooms' locks (a fresh snapshot): which senders are members, which clientIds earlier messages took. */
-  private async lockedState(manager: EntityManager, batch: Pending[]): Promise<{ members: Set<string>; earlier: Map<string, string> }> {
-    const withIds = batch.filter(({ message }) => message.clientId);
-    const [row]: Array<{ members: string | Array<[string, string]>; taken: string | Array<[string, string, string]> }> = await manager.query(
-      `SELECT
-         COALESCE((SELECT json_agg(json_build_array(m.room_id, m.user_id)) FROM chat_room_members m
-           JOIN unnest($1::uuid[], $2::varchar[]) AS k(room_id, user_id) ON m.room_id = k.room_id AND m.user_id = k.user_id), '[]') AS members,
-         COALESCE((SELECT json_agg(json_build_array(msg.sender_id, msg.client_id, msg.id)) FROM chat_messages msg
-           JOIN unnest($3::varchar[], $4::varchar[]) AS k(sender_id, client_id) ON msg.sender_id = k.sender_id AND msg.client_id = k.client_id), '[]') AS taken`,
+    const unique = batch.map(({ message }) => message).filter((_, index) => firstOf[index] === index);
+    const rows: WriteRow[] = await this.dataSource.query(
+      `SELECT * FROM chat_write_messages($1::uuid[], $2::varchar[], $3::text[], $4::uuid[], $5::varchar[], $6::int[], $7::uuid[])`,
       [
-        batch.map(({ message }) => message.roomId),
-        batch.map(({ message }) => message.senderId),
-        withIds.map(({ message }) => message.senderId),
-        withIds.map(({ message }) => message.clientId),
+        unique.map((message) => message.roomId),
+        unique.map((message) => message.senderId),
+        unique.map((message) => message.body),
+        unique.map((message) => message.parentId),
+        unique.map((message) => message.clientId),
+        unique.flatMap((message, position) => message.imageIds.map(() => position + 1)),
+        unique.flatMap((message) => message.imageIds),
       ],
     );
-    const members = parseJson<Array<[string, string]>>(row.members);
-    const taken = parseJson<Array<[string, string, string]>>(row.taken);
-    return {
-      members: new Set(members.map(([roomId, userId]) => memberKey(roomId, userId))),
-      earlier: new Map(taken.map(([senderId, clientId, id]) => [clientKey(senderId, clientId), id])),
-    };
-  }
-
-  private async insertAccepted(
-    manager: EntityManager,
-    accepted: Array<{ message: NewMessage; seq: number; version: number }>,
-    counters: Map<string, { added: number }>,
-  ): Promise<MessageEntity[]> {
-    const grown = [...counters].filter(([, counter]) => counter.added > 0);
-    // Sending is reading: each sender has seen everything up to their own newest message in the room.
-    const pointers = new Map<string, { roomId: string; userId: string; seq: number }>();
-    for (const { message, seq } of accepted) pointers.set(memberKey(message.roomId, message.senderId), { roomId: message.roomId, userId: message.senderId, seq });
-    const rows: Array<Record<string, unknown>> = await manager.query(
-      `WITH counters AS (
-         UPDATE chat_rooms r SET last_seq = r.last_seq + c.added, version = r.version + c.added, last_message_at = now(), last_activity_at = now()
-         FROM unnest($1::uuid[], $2::int[]) AS c(id, added) WHERE r.id = c.id
-       ), pointers AS (
-         UPDATE chat_room_members m SET last_read_seq = GREATEST(m.last_read_seq, p.seq), last_delivered_seq = GREATEST(m.last_delivered_seq, p.seq)
-         FROM unnest($3::uuid[], $4::varchar[], $5::int[]) AS p(room_id, user_id, seq) WHERE m.room_id = p.room_id AND m.user_id = p.user_id
-       )
-       INSERT INTO chat_messages (room_id, seq, sender_id, body, parent_id, client_id, version)
-       SELECT * FROM unnest($6::uuid[], $7::int[], $8::varchar[], $9::text[], $10::uuid[], $11::varchar[], $12::int[])
-       RETURNING *`,
-      [
-        grown.map(([roomId]) => roomId),
-        grown.map(([, counter]) => counter.added),
-        [...pointers.values()].map((pointer) => pointer.roomId),
-        [...pointers.values()].map((pointer) => pointer.userId),
-        [...pointers.values()].map((pointer) => pointer.seq),
-        accepted.map(({ message }) => message.roomId),
-        accepted.map(({ seq }) => seq),
-        accepted.map(({ message }) => message.senderId),
-        accepted.map(({ message }) => message.body),
-        accepted.map(({ message }) => message.parentId),
-        accepted.map(({ message }) => message.clientId),
-        accepted.map(({ version }) => version),
-      ],
-    );
-    const repository = manager.getRepository(MessageEntity);
-    const byPosition = new Map(rows.map((row) => [memberKey(row.room_id as string, String(row.seq)), repository.create(messageFromRow(row))]));
-    const messages = accepted.map(({ message, seq }) => byPosition.get(memberKey(message.roomId, String(seq))) as MessageEntity);
-    for (const [i, { message }] of accepted.entries()) await this.images.attach(manager, messages[i].id, message.imageIds);
-    // A reply changes its parent (replyCount) in the same change: the parent takes the reply's version.
-    const parents = new Map<string, { replies: number; version: number }>();
-    for (const { message, version } of accepted) {
-      if (message.parentId) parents.set(message.parentId, { replies: (parents.get(message.parentId)?.replies ?? 0) + 1, version });
-    }
-    for (const [parentId, { replies, version }] of parents) {
-      await manager.query(`UPDATE chat_messages SET reply_count = reply_count + $2, version = $3 WHERE id = $1`, [parentId, replies, version]);
-    }
-    return messages;
+    const images = new Map((await this.images.findImages(unique.flatMap((message) => message.imageIds))).map((image) => [image.id, image]));
+    const repository = this.dataSource.getRepository(MessageEntity);
+    const byMessage = new Map(rows.map((row) => [unique[row.w_ord - 1], outcomeOf(row, unique[row.w_ord - 1], repository, images)]));
+    return batch.map((_, index) => {
+      const outcome = byMessage.get(batch[firstOf[index]].message) as Outcome;
+      return firstOf[index] !== index && isWritten(outcome) ? { duplicateOf: outcome.message.id } : outcome;
+    });
   }
 
   /**
@@ -259,9 +177,40 @@ export class MessageWriter {
   }
 }
 
+/** What one row of the write function means for its send. A new message's row is built from what was sent. */
+function outcomeOf(row: WriteRow, message: NewMessage, repository: Repository<MessageEntity>, images: Map<string, ImageEntity>): Outcome {
+  switch (row.w_outcome) {
+    case 'created':
+      return {
+        message: repository.create({
+          id: row.w_id as string,
+          roomId: message.roomId,
+          seq: row.w_seq as number,
+          senderId: message.senderId,
+          body: message.body,
+          parentId: message.parentId,
+          replyCount: 0,
+          pinned: false,
+          pinnedAt: null,
+          clientId: message.clientId,
+          createdAt: new Date(row.w_created_at as Date | string),
+          editedAt: null,
+          deletedAt: null,
+          version: row.w_version as number,
+        }),
+        images: message.imageIds.map((id) => images.get(id) as ImageEntity),
+      };
+    case 'duplicate':
+      return { duplicateOf: row.w_id as string };
+    case 'bad_images':
+      return notYourImages();
+    case 'not_member':
+      return roomNotFound();
+  }
+}
+
 const isWritten = (outcome: Outcome): outcome is Written => !(outcome instanceof Error) && 'message' in outcome;
 const clientKey = (senderId: string, clientId: string): string => `${senderId}\u0000${clientId}`;
-const memberKey = (roomId: string, userId: string): string => `${roomId}\u0000${userId}`;
 
 /** The lane of a room: FNV-1a of its id. */
 function laneOf(roomId: string): number {
@@ -270,31 +219,6 @@ function laneOf(roomId: string): number {
   return (hash >>> 0) % LANES;
 }
 
-/** json columns come back parsed from node-postgres, as text from some drivers. */
-function parseJson<T>(value: string | T): T {
-  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
-}
-
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
-}
-
-/** A `RETURNING *` row of chat_messages as entity fields. */
-function messageFromRow(row: Record<string, unknown>): Partial<MessageEntity> {
-  return {
-    id: row.id as string,
-    roomId: row.room_id as string,
-    seq: row.seq as number,
-    senderId: row.sender_id as string,
-    body: row.body as string,
-    parentId: row.parent_id as string | null,
-    replyCount: row.reply_count as number,
-    pinned: row.pinned as boolean,
-    pinnedAt: row.pinned_at as Date | null,
-    clientId: row.client_id as string | null,
-    createdAt: row.created_at as Date,
-    editedAt: row.edited_at as Date | null,
-    deletedAt: row.deleted_at as Date | null,
-    version: row.version as number,
-  };
 }

@@ -63,7 +63,7 @@ export class MessagesService {
       body,
       parentId: dto.parentId?.toLowerCase() ?? null,
       clientId: dto.clientId ?? null,
-      imageIds: dto.imageIds ?? [],
+      imageIds: this.images.checkImageIds(dto.imageIds ?? []),
     });
     if (result.kind === 'created') return { created: true, message: result.message };
     const earlier = await this.dataSource.getRepository(MessageEntity).findOneByOrFail({ id: result.earlierId });

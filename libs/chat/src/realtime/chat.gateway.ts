@@ -83,22 +83,22 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
 
   /** `message.send`: the same validation, service and idempotency as `POST /rooms/{roomId}/messages`. */
   private async send(socket: ChatSocket, payload: unknown): Promise<MessageResponse> {
-    const { roomId, ...message } = await validatePayload(SendMessageEventDto, payload);
+    const { roomId, ...message } = validatePayload(SendMessageEventDto, payload);
     return (await this.messages.send(socket.data.principal, roomId, message)).message;
   }
 
   private async read(socket: ChatSocket, payload: unknown): Promise<ReadStateResponse> {
-    const { roomId, seq } = await validatePayload(RoomSeqEventDto, payload);
+    const { roomId, seq } = validatePayload(RoomSeqEventDto, payload);
     return this.readState.markRead(socket.data.principal, roomId, seq);
   }
 
   private async delivered(socket: ChatSocket, payload: unknown): Promise<ReadStateResponse> {
-    const { roomId, seq } = await validatePayload(RoomSeqEventDto, payload);
+    const { roomId, seq } = validatePayload(RoomSeqEventDto, payload);
     return this.readState.markDelivered(socket.data.principal, roomId, seq);
   }
 
   private async setTyping(socket: ChatSocket, payload: unknown): Promise<null> {
-    const { roomId, isTyping } = await validatePayload(TypingEventDto, payload);
+    const { roomId, isTyping } = validatePayload(TypingEventDto, payload);
     this.typing.set(socket, roomId, isTyping);
     return null;
   }
