@@ -183,7 +183,8 @@ export class MessagesService {
     const body = raw.trim();
     if (required && !body) throw new ChatError('INVALID_INPUT', 'body must not be blank');
     const max = this.config.limits.maxMessageLength;
-    if ([...body].length > max) throw new ChatError('INVALID_INPUT', `body must be at most ${max} characters`);
+    // Counted in code points, not UTF-16 units; a body no longer than the limit in units cannot be longer in points.
+    if (body.length > max && [...body].length > max) throw new ChatError('INVALID_INPUT', `body must be at most ${max} characters`);
     return body;
   }
 }

@@ -43,6 +43,7 @@ export class MessageWriteFunction1795330000000 implements MigrationInterface {
         base_seqs int[] := '{}';
         base_versions int[] := '{}';
         v_id uuid;
+        v_member boolean;
         v_room uuid;
         v_user varchar;
         v_count int;
@@ -54,19 +55,19 @@ export class MessageWriteFunction1795330000000 implements MigrationInterface {
         PERFORM 1 FROM chat_rooms room WHERE room.id = ANY(p_room_ids) ORDER BY room.id FOR UPDATE;
 
         FOR i IN 1..n LOOP
-          PERFORM 1 FROM chat_room_members mem WHERE mem.room_id = p_room_ids[i] AND mem.user_id = p_sender_ids[i];
-          IF NOT FOUND THEN
+          SELECT
+            EXISTS (SELECT 1 FROM chat_room_members mem WHERE mem.room_id = p_room_ids[i] AND mem.user_id = p_sender_ids[i]),
+            (SELECT msg.id FROM chat_messages msg
+             WHERE msg.sender_id = p_sender_ids[i] AND msg.client_id = p_client_ids[i] AND msg.client_id IS NOT NULL)
+          INTO v_member, v_id;
+          IF NOT v_member THEN
             outcomes[i] := 'not_member';
             CONTINUE;
           END IF;
-          IF p_client_ids[i] IS NOT NULL THEN
-            SELECT msg.id INTO v_id FROM chat_messages msg
-            WHERE msg.sender_id = p_sender_ids[i] AND msg.client_id = p_client_ids[i] AND msg.client_id IS NOT NULL;
-            IF FOUND THEN
-              outcomes[i] := 'duplicate';
-              ids[i] := v_id;
-              CONTINUE;
-            END IF;
+          IF v_id IS NOT NULL THEN
+            outcomes[i] := 'duplicate';
+            ids[i] := v_id;
+            CONTINUE;
           END IF;
           IF i = ANY(p_image_messages) THEN
             v_images := ARRAY(SELECT l.image_id FROM unnest(p_image_messages, p_image_ids) AS l(ord, image_id) WHERE l.ord = i);
