@@ -280,9 +280,11 @@ function warnings(scenarios: Record<string, unknown>, options: Options): string[
       if (ramp) {
         const kept = ramp.steps.filter((s) => !s.discarded);
         const other = Math.max(...kept.map((s) => s.cpu.other), 0);
-        const repeated = ramp.steps.length - kept.length;
+        const interfered = ramp.steps.filter((s) => s.discarded?.startsWith('repeated')).length;
+        const confirmed = ramp.steps.filter((s) => s.discarded?.startsWith('run again')).length;
         if (other > 0.25) list.push(`${name}/${kind}: up to ${Math.round(other * 100)}% of a core was used by processes outside the bench (other users of the machine?) during kept steps: figures may be low`);
-        if (repeated > 0) list.push(`${name}/${kind}: ${repeated} failed step(s) repeated because other processes took CPU meanwhile`);
+        if (interfered > 0) list.push(`${name}/${kind}: ${interfered} failed step(s) repeated because other processes took CPU meanwhile`);
+        if (confirmed > 0) list.push(`${name}/${kind}: ${confirmed} failed step(s) run again to confirm the failure (${ramp.steps.filter((s, i) => s.discarded?.startsWith('run again') && ramp.steps[i + 1]?.pass).length} passed the second time)`);
       }
     }
   }
