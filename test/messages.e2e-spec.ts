@@ -1,3 +1,5 @@
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { BASE, chatClient, type MessageBody } from './support/chat-client';
 import { DATABASES, startTestApp, type TestApp } from './support/test-app';
 
@@ -140,6 +142,43 @@ describe.each(DATABASES)('messages (%s)', (kind) => {
         expect(seqs).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
         expect((await chat.room(owner, room.id)).lastSeq).toBe(25);
       }
+    });
+  });
+
+  describe('membership under the room lock', () => {
+    // The embedded database has one session: a transaction held open by the test would block the send itself.
+    const onPostgres = kind === 'postgres' ? it : it.skip;
+
+    onPostgres('refuses a send that waited for the room while its sender was being removed', async () => {
+      const [ann, bob] = [t.user(), t.user()];
+      const room = await chat.group(ann, [bob]);
+      const db = t.app.get<DataSource>(getDataSourceToken());
+      // A removal in progress, as the members service makes it: the room row locked (its version bumped), the
+      // membership deleted, not yet committed.
+      const removal = db.createQueryRunner();
+      await removal.connect();
+      try {
+        await removal.startTransaction();
+        await removal.query(`UPDATE chat_rooms SET version = version + 1 WHERE id = $1`, [room.id]);
+        await removal.query(`DELETE FROM chat_room_members WHERE room_id = $1 AND user_id = $2`, [room.id, bob.id]);
+        const send = t.http().post(`${BASE}/rooms/${room.id}/messages`).set(bob.auth).send({ body: 'too late' }).then((res) => res);
+        const waiting = async () =>
+          Number(
+            (
+              (await db.query(
+                `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%chat_write_messages%'`,
+              )) as Array<{ n: string }>
+            )[0].n,
+          );
+        for (let i = 0; i < 100 && (await waiting()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(await waiting()).toBe(1);
+        await removal.commitTransaction();
+        expect((await send).status).toBe(404);
+      } finally {
+        if (removal.isTransactionActive) await removal.rollbackTransaction();
+        await removal.release();
+      }
+      expect((await chat.room(ann, room.id)).lastSeq).toBe(0);
     });
   });
 
