@@ -10,8 +10,9 @@ import { ImageEntity } from './entities/image.entity';
 import { MessageImageEntity } from './entities/message-image.entity';
 
 /**
- * Images in messages, for the messages feature: check the images a sender names, link them to the message,
- * unlink them, and render them for a page of messages. Every write runs in the caller's transaction.
+ * Images in messages, for the messages feature: check the images a sender names, unlink them from a deleted
+ * message, and render them for a page of messages. Every write runs in the caller's transaction. (New messages
+ * are linked to their images by the database function that writes them: see MessageWriter.)
  */
 @Injectable()
 export class ImageAttachmentsService {

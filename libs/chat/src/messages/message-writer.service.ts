@@ -43,31 +43,28 @@ interface WriteRow {
   w_created_at: Date | string | null;
 }
 
-/**
- * Independent write lanes; a room always uses the same one, so its messages are written in order. A few lanes
- * let writes overlap (the database has more than one connection) without ever splitting a room.
- */
-const LANES = 1;
 /** Most messages one call writes. */
 const MAX_BATCH = 256;
-/** Sends waiting in one lane beyond this are refused (429) instead of queueing without bound. */
-const MAX_QUEUED_PER_LANE = 20_000;
+/** Sends waiting beyond this are refused (429) instead of queueing without bound. */
+const MAX_QUEUED = 20_000;
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * Writes new messages in batches. Sends wait in one of a few lanes (chosen by room); while a lane's write runs,
- * the sends that arrive meanwhile queue up and are then written together by the next one, whatever their rooms,
+ * Writes new messages in batches. While a write runs, the sends that arrive meanwhile queue up (in arrival
+ * order, so each room's messages keep theirs) and are then written together by the next one, whatever their rooms,
  * in one call of the database function `chat_write_messages`: one round trip and one implicit transaction that
  * locks the rooms (in id order, so concurrent writers never deadlock), checks membership, clientIds and images
  * under those locks, moves the counters and the senders' read pointers and inserts every row. A busy server pays
  * the round trip and the commit once per batch instead of once per message; a lone send is written at once, so
  * a quiet room sees no added latency. Seqs stay gapless and in commit order per room, and writers on other
- * nodes serialise with this one on the room rows' locks.
+ * nodes serialise with this one on the room rows' locks. One write at a time per node: the call is one round trip,
+ * and two overlapping writers (two connections, rooms split between them) measured slower in the fan-out bench.
  */
 @Injectable()
 export class MessageWriter {
   private readonly logger = new Logger('MessageWriter');
-  private readonly lanes = new Map<number, Pending[]>();
+  private readonly queue: Pending[] = [];
+  private draining = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -78,23 +75,17 @@ export class MessageWriter {
 
   write(message: NewMessage): Promise<WriteResult> {
     return new Promise((resolve, reject) => {
-      const lane = laneOf(message.roomId);
-      const queue = this.lanes.get(lane);
-      if (queue) {
-        if (queue.length >= MAX_QUEUED_PER_LANE) return reject(new ChatError('RATE_LIMITED', 'Too many messages are waiting to be written; retry shortly'));
-        queue.push({ message, resolve, reject });
-        return;
-      }
-      this.lanes.set(lane, [{ message, resolve, reject }]);
-      void this.drain(lane);
+      if (this.queue.length >= MAX_QUEUED) return reject(new ChatError('RATE_LIMITED', 'Too many messages are waiting to be written; retry shortly'));
+      this.queue.push({ message, resolve, reject });
+      if (!this.draining) void this.drain();
     });
   }
 
-  /** Writes a lane's queue batch after batch until it is empty; the queue's presence marks a running drain. */
-  private async drain(lane: number): Promise<void> {
-    const queue = this.lanes.get(lane) as Pending[];
-    while (queue.length > 0) await this.writeBatch(queue.splice(0, MAX_BATCH));
-    this.lanes.delete(lane);
+  /** Writes the queue batch after batch until it is empty. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, MAX_BATCH));
+    this.draining = false;
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
@@ -211,13 +202,6 @@ function outcomeOf(row: WriteRow, message: NewMessage, repository: Repository<Me
 
 const isWritten = (outcome: Outcome): outcome is Written => !(outcome instanceof Error) && 'message' in outcome;
 const clientKey = (senderId: string, clientId: string): string => `${senderId}\u0000${clientId}`;
-
-/** The lane of a room: FNV-1a of its id. */
-function laneOf(roomId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < roomId.length; i++) hash = Math.imul(hash ^ roomId.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % LANES;
-}
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
