@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatModule, ChatIoAdapter, type MessageSendContext, type RoomAccessContext } from '@parley/chat';
 import request from 'supertest';
 import { databaseOptions } from '../src/database/database-options';
+import { pngImage } from './support/image-fixtures';
 import { ask, closeSockets, connectSocket, nextEvent, record, sleep } from './support/sockets';
 import { DATABASES } from './support/test-app';
 
@@ -14,6 +15,8 @@ const HOST_USERS: Record<string, { id: string; name: string }> = {
   'key-ann': { id: 'host-ann', name: 'Ann from the host' },
   'key-bob': { id: 'host-bob', name: 'Bob from the host' },
   'key-eve': { id: 'host-eve', name: 'Eve from the host' },
+  'key-dan': { id: 'host-dan', name: 'Dan from the host' },
+  'key-fay': { id: 'host-fay', name: 'Fay from the host' },
 };
 
 describe.each(DATABASES)('host hooks (%s)', (kind) => {
@@ -87,7 +90,7 @@ describe.each(DATABASES)('host hooks (%s)', (kind) => {
     expect(rewritten.body.body).toBe('oh d**n');
     const socket = await connectSocket(url, 'key-bob');
     const ack = await ask(socket, 'message.send', { roomId: room.body.id, body: 'forbidden again' });
-    expect(ack.error).toEqual({ statusCode: 403, message: 'That word is not allowed here' });
+    expect(ack.error).toEqual({ statusCode: 403, message: 'That word is not allowed here', code: 'MESSAGE_REJECTED' });
     expect(sends.at(-1)).toMatchObject({ userId: 'host-bob', roomId: room.body.id, body: 'forbidden again', parentId: null, imageIds: [] });
     const list = await request(url).get(`/chat/rooms/${room.body.id}/messages`).set(as('key-bob')).expect(200);
     expect(list.body.items.map((m: { body: string }) => m.body)).toEqual(['oh d**n']);
@@ -112,5 +115,27 @@ describe.each(DATABASES)('host hooks (%s)', (kind) => {
     await annGets;
     await sleep(100);
     expect(seen).toEqual([]);
+  });
+
+  it('applies canAccessRoom to images, presence and typing too: a hidden room grants nothing', async () => {
+    const room = await request(url).post('/chat/rooms').set(as('key-dan')).send({ type: 'group', title: 'Pictures', memberIds: ['host-fay'] }).expect(201);
+    const image = await request(url).post('/chat/images').set(as('key-dan')).attach('file', await pngImage(), 'p.png').expect(201);
+    await request(url).post(`/chat/rooms/${room.body.id}/messages`).set(as('key-dan')).send({ imageIds: [image.body.id] }).expect(201);
+    await request(url).get(`/chat/images/${image.body.id}/file`).set(as('key-fay')).expect(200);
+    const faySocket = await connectSocket(url, 'key-fay');
+    const visible = await request(url).get('/chat/presence').query({ userIds: 'host-dan' }).set(as('key-fay')).expect(200);
+    expect(visible.body.map((entry: { userId: string }) => entry.userId)).toEqual(['host-dan']);
+    hiddenRooms.add(room.body.id);
+    try {
+      await request(url).get(`/chat/images/${image.body.id}`).set(as('key-fay')).expect(404);
+      await request(url).get(`/chat/images/${image.body.id}/file`).set(as('key-fay')).expect(404);
+      await request(url).get(`/chat/images/${image.body.id}/thumbnail`).set(as('key-fay')).expect(404);
+      // The uploader keeps their own image whatever the policy says of the room.
+      await request(url).get(`/chat/images/${image.body.id}/file`).set(as('key-dan')).expect(200);
+      await request(url).get('/chat/presence').query({ userIds: 'host-dan' }).set(as('key-fay')).expect(200, []);
+      expect((await ask(faySocket, 'typing', { roomId: room.body.id, isTyping: true })).error).toMatchObject({ statusCode: 404, code: 'ROOM_NOT_FOUND' });
+    } finally {
+      hiddenRooms.delete(room.body.id);
+    }
   });
 });

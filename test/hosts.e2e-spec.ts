@@ -98,10 +98,12 @@ describe.each(VARIANTS)('host app: $name', (variant) => {
     expect(direct.title).toBe('Bob Host');
   });
 
-  it('refuses tokens the host does not know, on REST and on the socket', async () => {
-    await http().get(`${BASE}/rooms`).set('Authorization', 'Bearer tok_unknown').expect(401);
-    await http().get(`${BASE}/rooms`).expect(401);
-    await expect(connectSocket(url, 'tok_unknown')).rejects.toThrow();
+  it('refuses tokens the host does not know, on REST (passport strategy parley-host) and on the socket', async () => {
+    const refused = await http().get(`${BASE}/rooms`).set('Authorization', 'Bearer tok_unknown').expect(401);
+    expect(refused.body).toEqual({ statusCode: 401, message: 'The token was refused', error: 'Unauthorized', code: 'UNAUTHENTICATED' });
+    const missing = await http().get(`${BASE}/rooms`).expect(401);
+    expect(missing.body).toEqual({ statusCode: 401, message: 'A bearer token is required', error: 'Unauthorized', code: 'UNAUTHENTICATED' });
+    await expect(connectSocket(url, 'tok_unknown')).rejects.toThrow('The token was refused');
   });
 
   if (variant.users === ForRootUser) {

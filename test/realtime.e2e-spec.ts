@@ -152,7 +152,7 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
       expect((await ask(annSocket, 'message.send', { roomId: room.id, body: 'x', senderId: 'me' })).error?.statusCode).toBe(400);
       expect((await ask(annSocket, 'message.send', { body: 'no room' })).error?.statusCode).toBe(400);
       const other = await chat.group(bob);
-      expect((await ask(annSocket, 'message.send', { roomId: other.id, body: 'intruder' })).error).toEqual({ statusCode: 404, message: 'Room not found' });
+      expect((await ask(annSocket, 'message.send', { roomId: other.id, body: 'intruder' })).error).toEqual({ statusCode: 404, message: 'Room not found', code: 'ROOM_NOT_FOUND' });
       const rest = await t.http().get(`${BASE}/rooms/${room.id}/messages`).set(ann.auth).expect(200);
       expect(rest.body.items).toHaveLength(1);
     });
@@ -180,7 +180,7 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
         expect(ack.ok).toBe(false);
         expect(ack.error?.statusCode).toBe(400);
       }
-      expect(await ask(socket, 'no.such.event', {})).toEqual({ ok: false, error: { statusCode: 404, message: 'Unknown event no.such.event' } });
+      expect(await ask(socket, 'no.such.event', {})).toEqual({ ok: false, error: { statusCode: 404, message: 'Unknown event no.such.event', code: 'UNKNOWN_EVENT' } });
       const raw = socket as unknown as { emit: (event: string, ...args: unknown[]) => void };
       raw.emit('message.send', { roomId: room.id, body: 'no ack' });
       raw.emit('typing');

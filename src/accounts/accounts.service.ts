@@ -1,9 +1,7 @@
-import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
 import type { AccountResponse, AuthResponse } from './dto/auth.response';
 import type { CredentialsDto } from './dto/credentials.dto';
 import { MAX_USER_SEARCH_RESULTS } from './dto/search-users.dto';
@@ -15,11 +13,10 @@ const DUMMY_HASH = 'scrypt$16384$8$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(86);
 
 @Injectable()
 export class AccountsService {
-  private readonly jwt = new JwtService();
-
   constructor(
     @InjectRepository(AccountEntity) private readonly accounts: Repository<AccountEntity>,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    /** Signs with JWT_SECRET, HS256, the token lifetime and JWT_ISSUER / JWT_AUDIENCE (AccountsModule's JwtModule). */
+    private readonly jwt: JwtService,
   ) {}
 
   async register(dto: CredentialsDto): Promise<AuthResponse> {
@@ -57,11 +54,7 @@ export class AccountsService {
   }
 
   private async issue(account: AccountEntity): Promise<AuthResponse> {
-    const { secret, issuer, audience } = this.config.jwt;
-    const accessToken = await this.jwt.signAsync(
-      { sub: account.id, name: account.username },
-      { secret, algorithm: 'HS256', expiresIn: this.config.tokenTtlSeconds, ...(issuer && { issuer }), ...(audience && { audience }) },
-    );
+    const accessToken = await this.jwt.signAsync({ sub: account.id, name: account.username });
     return { accessToken, user: { id: account.id, username: account.username } };
   }
 }

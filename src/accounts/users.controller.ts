@@ -1,19 +1,19 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponse } from '@parley/chat';
-import { AccountTokenGuard } from './account-token.guard';
+import { ChatAuthGuard, ErrorResponse } from '@parley/chat';
 import { AccountsService } from './accounts.service';
 import { SearchUsersQueryDto } from './dto/search-users.dto';
 import { UserSearchResponse } from './dto/user-search.response';
 
 /**
  * Finding local accounts by username, to pick room members. Not rate limited like register and log in (it needs
- * a valid token, and the demo client searches as you type).
+ * a valid token, and the demo client searches as you type). The token is checked by the chat library's own guard,
+ * so any token the chat accepts will do.
  */
 @ApiTags('auth')
 @ApiBearerAuth()
 @Controller('api/v1/auth/users')
-@UseGuards(AccountTokenGuard)
+@UseGuards(ChatAuthGuard)
 export class UsersController {
   constructor(private readonly accounts: AccountsService) {}
 

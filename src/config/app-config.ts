@@ -10,7 +10,7 @@ export interface AppConfig {
   redisUrl?: string;
   /** Embedded database and uploaded files. `memory://` keeps the embedded database in memory (tests). */
   dataDir: string;
-  jwt: { secret?: string; publicKey?: string; issuer?: string; audience?: string };
+  jwt: { secret?: string; publicKey?: string; jwksUri?: string; issuer?: string; audience?: string };
   /** True when no secret or key was configured and the development secret is in use. */
   usingDevelopmentSecret: boolean;
   /** Lifetime of tokens issued by the local accounts, in seconds. */
@@ -44,7 +44,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
   const tokenTtlSeconds = positiveInteger(env.TOKEN_TTL_SECONDS, 3600, 'TOKEN_TTL_SECONDS');
   const publicKey = env.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n') || undefined;
-  const usingDevelopmentSecret = !env.JWT_SECRET && !publicKey;
+  const jwksUri = env.JWT_JWKS_URI || undefined;
+  const usingDevelopmentSecret = !env.JWT_SECRET && !publicKey && !jwksUri;
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -54,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwt: {
       secret: env.JWT_SECRET || (usingDevelopmentSecret ? DEVELOPMENT_JWT_SECRET : undefined),
       publicKey,
+      jwksUri,
       issuer: env.JWT_ISSUER || undefined,
       audience: env.JWT_AUDIENCE || undefined,
     },

@@ -2,17 +2,30 @@ import type { ChatPrincipal } from './auth/chat-principal';
 import type { PresenceStore } from './presence/presence-store';
 import type { ChatStorageDriver } from './images/storage/chat-storage-driver';
 
-/** How the module verifies bearer tokens when no `authenticate` function is given. */
+/**
+ * How the module verifies bearer tokens (passport strategy `parley-jwt`, and sockets) when no `authenticate` function
+ * is given. Give one key source: `secret`, `publicKey` or `jwksUri` (a public key or JWKS wins over a secret).
+ */
 export interface ChatJwtOptions {
   /** HS256 shared secret. */
   secret?: string;
   /** PEM public key (RS256/ES256/PS256...), for tokens minted by an external identity provider. */
   publicKey?: string;
+  /**
+   * URL of an identity provider's JSON Web Key Set (`https://idp.example/.well-known/jwks.json`), instead of a fixed
+   * `publicKey`: each token is verified with the key its header's `kid` names, so the provider can rotate keys.
+   * Keys are fetched on first sight of a `kid` and cached for 10 minutes; the set is fetched at most 10 times a
+   * minute (unknown `kid`s answer 401 without more fetches past that). Use https.
+   */
+  jwksUri?: string;
   /** Expected `iss` claim, when set. */
   issuer?: string;
   /** Expected `aud` claim, when set. */
   audience?: string;
-  /** Accepted algorithms. Default: `['HS256']` with a secret, the RSA/EC family with a public key. `none` is never accepted. */
+  /**
+   * Accepted algorithms. Default: `['HS256']` with a secret, the RS/PS/ES family with a public key or JWKS. `none` is
+   * never accepted, and a public key or JWKS never accepts HS* (so a public key can never serve as an HMAC secret).
+   */
   algorithms?: string[];
 }
 

@@ -20,6 +20,11 @@ export type {
 } from './chat.options';
 export type { ChatPrincipal } from './auth/chat-principal';
 
+// Authentication for the host's own routes: `@UseGuards(ChatAuthGuard)` authenticates like the chat routes (strategy
+// `parley-jwt` or `parley-host`) and `@CurrentUser()` gives that caller, a ChatPrincipal (`request.user` is untouched).
+export { ChatAuthGuard } from './auth/chat-auth.guard';
+export { CurrentUser } from './auth/current-user.decorator';
+
 // The host's database: add these to its DataSource.
 export { chatEntities } from './database/chat-entities';
 export { chatMigrations } from './database/chat-migrations';
@@ -45,6 +50,6 @@ export type { ChatErrorCode } from './common/chat-error';
 export { ErrorResponse } from './common/dto/error.response';
 export type { Page } from './common/pagination';
 export { RoomMeResponse, RoomPageResponse, RoomResponse } from './rooms/dto/room.response';
-export { MemberPageResponse, MemberResponse } from './rooms/dto/member.response';
+export { MemberPageResponse, MemberResponse } from './members/dto/member.response';
 export { MessagePageResponse, MessageResponse, ReactionSummary } from './messages/dto/message.response';
 export { ImageResponse } from './images/dto/image.response';

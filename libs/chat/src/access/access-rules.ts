@@ -1,13 +1,13 @@
-import type { MemberRole, RoomMemberEntity } from '../rooms/entities/room-member.entity';
-import type { RoomEntity } from '../rooms/entities/room.entity';
+import type { AccessMembership, AccessRoom, MemberRole } from './access-records';
+import type { RoomPermission } from './room-permission';
 
 /**
  * The permission rules of a room, as pure functions of the room and the caller's membership (null when the
- * caller is not a member). Every permission decision of the module is one of these; the AccessService loads
- * the rows and turns a `false` into the right error.
+ * caller is not a member). Every permission decision of the module is one of these; AccessService loads the
+ * rows, applies the host's policy and turns a `false` into the right error.
  */
-export type Membership = Pick<RoomMemberEntity, 'role' | 'userId'> | null;
-type Room = Pick<RoomEntity, 'type' | 'isPublic'>;
+export type Membership = Pick<AccessMembership, 'role' | 'userId'> | null;
+type Room = Pick<AccessRoom, 'type' | 'isPublic'>;
 
 const isManager = (membership: Membership): boolean => membership?.role === 'owner' || membership?.role === 'admin';
 
@@ -43,12 +43,54 @@ export const canChangeRole = (room: Room, membership: Membership): boolean =>
  * Removing a member: a member removes themself (leaving); the owner removes anybody else; admins remove plain
  * members only. Nobody is removed from a direct room.
  */
-export const canRemoveMember = (room: Room, membership: Membership, target: Pick<RoomMemberEntity, 'role' | 'userId'>): boolean => {
+export const canRemoveMember = (room: Room, membership: Membership, target: Pick<AccessMembership, 'role' | 'userId'>): boolean => {
   if (room.type !== 'group' || membership === null) return false;
   if (membership.userId === target.userId) return true;
   if (membership.role === 'owner') return true;
   return membership.role === 'admin' && target.role === 'member';
 };
 
-/** Deleting someone else's message, pinning: owner and admins. */
+/** Deleting someone else's message, reading their edit history, pinning: owner and admins. */
 export const canModerate = (membership: Membership): boolean => isManager(membership);
+
+/** Only its sender edits a message. */
+export const canEditMessage = (membership: Membership, message: { senderId: string }): boolean => membership?.userId === message.senderId;
+
+/** Its sender, the owner and admins delete a message, and read its edit history. */
+export const canManageMessage = (membership: Membership, message: { senderId: string }): boolean =>
+  canEditMessage(membership, message) || canModerate(membership);
+
+/** One rule of the table below: who must be able to see the room at all (else 404), and who may act (else 403). */
+export interface RoomRule {
+  /** `viewers`: a public room is visible to outsiders; `members`: only members see it (404 for anyone else). */
+  seenBy: 'viewers' | 'members';
+  allows: (room: Room, membership: Membership) => boolean;
+  /** The 403 message. */
+  denied: (room: Room) => string;
+}
+
+const always = (): boolean => true;
+const never = (): string => 'Not allowed';
+
+/** Every room permission: what the guards, the socket handlers and the services ask. */
+export const ROOM_RULES: Record<RoomPermission, RoomRule> = {
+  'room.view': { seenBy: 'viewers', allows: always, denied: never },
+  'room.read': { seenBy: 'members', allows: always, denied: never },
+  'room.edit': { seenBy: 'viewers', allows: canEditRoom, denied: () => 'Only the owner and admins can edit this room' },
+  'room.delete': { seenBy: 'viewers', allows: canDeleteRoom, denied: () => 'Only the owner can delete this room' },
+  'room.join': { seenBy: 'viewers', allows: canJoinRoom, denied: () => 'Only public group rooms can be joined' },
+  'room.leave': { seenBy: 'members', allows: canLeaveRoom, denied: () => 'Nobody can leave a direct room' },
+  'member.add': {
+    seenBy: 'members',
+    allows: (room, membership) => canAddMember(room, membership, 'member'),
+    denied: (room) => (room.type === 'direct' ? 'Nobody can be added to a direct room' : 'Only the owner and admins can add members'),
+  },
+  'member.addAdmin': {
+    seenBy: 'members',
+    allows: (room, membership) => canAddMember(room, membership, 'admin'),
+    denied: (room) => (room.type === 'direct' ? 'Nobody can be added to a direct room' : 'Only the owner can add admins'),
+  },
+  'member.changeRole': { seenBy: 'members', allows: canChangeRole, denied: () => 'Only the owner can change roles' },
+  'member.remove': { seenBy: 'members', allows: (room) => room.type === 'group', denied: () => 'Nobody can be removed from a direct room' },
+  'message.moderate': { seenBy: 'members', allows: (_room, membership) => canModerate(membership), denied: () => 'Only the owner and admins can do this' },
+};

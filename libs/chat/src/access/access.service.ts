@@ -1,23 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { ChatConfig } from '../common/chat-config';
+import { isUuid } from '../common/canonical-id';
 import { ChatError, roomNotFound } from '../common/chat-error';
-import { RoomMemberEntity } from '../rooms/entities/room-member.entity';
-import { RoomEntity } from '../rooms/entities/room.entity';
-import { canViewRoom } from './access-rules';
+import type { AccessMembership, AccessRoom, MemberAccess, RoomAccess } from './access-records';
+import { ROOM_RULES, canViewRoom, type Membership } from './access-rules';
+import { AccessRepository, type RoomGrant } from './access.repository';
+import type { MemberPermission, RoomPermission } from './room-permission';
 
-/** A room with the caller's membership of it. */
-export interface RoomAccess {
-  room: RoomEntity;
-  membership: RoomMemberEntity | null;
-}
-
-export interface MemberAccess extends RoomAccess {
-  membership: RoomMemberEntity;
-}
-
-export interface LoadOptions {
+export interface AccessOptions {
   /** Run inside this transaction (always pass it inside one: the embedded database has a single session). */
   manager?: EntityManager;
   /** Lock the room row until the transaction ends, serialising changes to the room. */
@@ -25,79 +16,123 @@ export interface LoadOptions {
 }
 
 /**
- * The one place that loads a room for a caller and answers "may they". Not being allowed to see a room and the
- * room not existing look the same (404), so a room's existence never leaks to outsiders.
+ * The one place that answers "may user U do P with these rooms, images, users". Each answer is a rule of
+ * `ROOM_RULES` on rows loaded by AccessRepository, then the host's `canAccessRoom` policy, so the policy covers
+ * rooms, messages, images, presence and sockets alike. Not being allowed to see a room and the room not
+ * existing look the same (404), so a room's existence never leaks to outsiders; a room the caller sees but may
+ * not act on answers 403 with the reason.
+ *
+ * The database function that writes messages (migration MessageWriteFunction) checks membership once more
+ * under the rooms' row locks: a member removed while their send waited for the lock must be refused, and only a
+ * check inside the locking transaction can see that.
  */
 @Injectable()
 export class AccessService {
   private readonly logger = new Logger('AccessService');
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: AccessRepository,
     private readonly config: ChatConfig,
   ) {}
 
-  /** The room if the caller may see it (member, or a public group room), else 404. */
-  async visibleRoom(userId: string, roomId: string, options: LoadOptions = {}): Promise<RoomAccess> {
-    const access = await this.load(userId, roomId, options);
-    if (!access || !canViewRoom(access.room, access.membership) || !(await this.hostAllows(userId, access))) throw roomNotFound();
+  /** The room if the user holds `permission` in it; else 404 (cannot see it) or 403 (sees it, may not). */
+  async room<R extends AccessRoom = AccessRoom, M extends AccessMembership = AccessMembership>(
+    userId: string,
+    permission: RoomPermission,
+    roomId: string,
+    options: AccessOptions = {},
+  ): Promise<RoomAccess<R, M>> {
+    const [access] = isUuid(roomId) ? await this.repository.rooms<R, M>(userId, [roomId], options) : [];
+    const rule = ROOM_RULES[permission];
+    if (!access || !this.sees(rule.seenBy, access) || !(await this.hostAllows(userId, access.room, access.membership))) throw roomNotFound();
+    if (!rule.allows(access.room, access.membership)) throw new ChatError('FORBIDDEN', rule.denied(access.room));
     return access;
   }
 
-  /** The room if the caller is a member of it, else 404. */
-  async memberRoom(userId: string, roomId: string, options: LoadOptions = {}): Promise<MemberAccess> {
-    const access = await this.load(userId, roomId, options);
-    if (!access?.membership || !(await this.hostAllows(userId, access))) throw roomNotFound();
-    return access as MemberAccess;
+  /** `room()` for a permission that only members can hold, typed with the membership. */
+  async member<R extends AccessRoom = AccessRoom, M extends AccessMembership = AccessMembership>(
+    userId: string,
+    permission: MemberPermission,
+    roomId: string,
+    options: AccessOptions = {},
+  ): Promise<MemberAccess<R, M>> {
+    return (await this.room<R, M>(userId, permission, roomId, options)) as MemberAccess<R, M>;
   }
 
-  /** The ids among `roomIds` the host's `canAccessRoom` policy lets the user see (all of them without a policy). */
-  async allowedByHostPolicy(userId: string, roomIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
-    if (!this.config.options.canAccessRoom || roomIds.length === 0) return new Set(roomIds);
-    const rooms = await manager.getRepository(RoomEntity).createQueryBuilder('r').where('r.id = ANY(:roomIds)', { roomIds }).getMany();
-    const memberships = await manager
-      .getRepository(RoomMemberEntity)
-      .createQueryBuilder('m')
-      .where('m.userId = :userId AND m.roomId = ANY(:roomIds)', { userId, roomIds })
-      .getMany();
-    const byRoom = new Map(memberships.map((membership) => [membership.roomId, membership]));
-    const allowed = await Promise.all(rooms.map((room) => this.hostAllows(userId, { room, membership: byRoom.get(room.id) ?? null })));
-    return new Set(rooms.filter((_, index) => allowed[index]).map((room) => room.id));
+  /** The room if the user is a member of it, else 404. */
+  memberRoom<R extends AccessRoom = AccessRoom, M extends AccessMembership = AccessMembership>(
+    userId: string,
+    roomId: string,
+    options: AccessOptions = {},
+  ): Promise<MemberAccess<R, M>> {
+    return this.member<R, M>(userId, 'room.read', roomId, options);
   }
 
-  /** The host's policy; one that fails denies (and is logged), so an outage never opens rooms up. */
-  private async hostAllows(userId: string, { room, membership }: RoomAccess): Promise<boolean> {
-    const policy = this.config.options.canAccessRoom;
-    if (!policy) return true;
-    try {
-      return (await policy({
-        userId,
-        roomId: room.id,
-        room: { type: room.type, isPublic: room.isPublic, creatorId: room.creatorId },
-        role: membership?.role ?? null,
-      })) === true;
-    } catch (error) {
-      this.logger.warn(`canAccessRoom failed for room ${room.id}; denying: ${String(error)}`);
-      return false;
-    }
+  /** The ids among `roomIds` in which the user holds `permission`. */
+  async rooms(userId: string, permission: RoomPermission, roomIds: string[], manager?: EntityManager): Promise<Set<string>> {
+    const rule = ROOM_RULES[permission];
+    const accesses = await this.repository.rooms(userId, roomIds.filter(isUuid), { manager });
+    const candidates = accesses.filter((access) => this.sees(rule.seenBy, access) && rule.allows(access.room, access.membership));
+    const allowed = await Promise.all(candidates.map((access) => this.hostAllows(userId, access.room, access.membership)));
+    return new Set(candidates.filter((_, index) => allowed[index]).map((access) => access.room.id));
   }
 
-  /** Turns a rule's answer into 403 with the reason. */
+  /** Turns a rule about a room's content (a message, a member) into 403 with the reason. */
   require(allowed: boolean, reason: string): void {
     if (!allowed) throw new ChatError('FORBIDDEN', reason);
   }
 
-  private async load(userId: string, roomId: string, { manager = this.dataSource.manager, lock = false }: LoadOptions): Promise<RoomAccess | null> {
-    if (!isUuid(roomId)) return null;
-    const rooms = manager.getRepository(RoomEntity).createQueryBuilder('r').where('r.id = :roomId', { roomId });
-    if (lock) rooms.setLock('pessimistic_write');
-    const room = await rooms.getOne();
-    if (!room) return null;
-    const membership = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
-    return { room, membership };
+  /** The rooms whose events the user's sockets receive: every room they are a member of that the host allows. */
+  async subscribedRoomIds(userId: string): Promise<string[]> {
+    return this.allowedGrants(await this.repository.memberRooms(userId)).then((grants) => grants.map((grant) => grant.room.id));
+  }
+
+  /**
+   * The ids among `imageIds` the user may see: their own uploads, images attached to live messages of their
+   * rooms, and pictures of rooms they see, in each case through a room the host's policy allows.
+   */
+  async images(userId: string, imageIds: string[], manager?: EntityManager): Promise<Set<string>> {
+    const grants = await this.repository.imageGrants(userId, imageIds.filter(isUuid), manager);
+    const visible = await Promise.all(grants.map(async (image) => image.own || (await this.allowedGrants(image.rooms)).length > 0));
+    return new Set(grants.filter((_, index) => visible[index]).map((image) => image.imageId));
+  }
+
+  /** The ids among `userIds` whose presence the user may see: themself, and users who share an allowed room. */
+  async users(userId: string, userIds: string[]): Promise<Set<string>> {
+    const shared = await this.repository.sharedRooms(userId, userIds);
+    const visible = await Promise.all(shared.map(async (other) => (await this.allowedGrants(other.rooms)).length > 0));
+    const ids = new Set(shared.filter((_, index) => visible[index]).map((other) => other.userId));
+    if (userIds.includes(userId)) ids.add(userId);
+    return ids;
+  }
+
+  /** Who may see the user's presence: everybody who shares a room with them that the host allows them. */
+  async presenceAudience(userId: string): Promise<string[]> {
+    const mates = await this.repository.roomMates(userId);
+    const visible = await Promise.all(mates.map(async (mate) => (await this.allowedGrants(mate.rooms)).length > 0));
+    return mates.filter((_, index) => visible[index]).map((mate) => mate.userId);
+  }
+
+  private sees(seenBy: 'viewers' | 'members', { room, membership }: RoomAccess): boolean {
+    return seenBy === 'members' ? membership !== null : canViewRoom(room, membership);
+  }
+
+  /** The grants whose room the host's policy allows to the grant's user (all of them without a policy). */
+  private async allowedGrants(grants: RoomGrant[]): Promise<RoomGrant[]> {
+    if (!this.config.options.canAccessRoom) return grants;
+    const allowed = await Promise.all(grants.map((grant) => this.hostAllows(grant.userId, grant.room, grant.role ? { role: grant.role, userId: grant.userId } : null)));
+    return grants.filter((_, index) => allowed[index]);
+  }
+
+  /** The host's policy; one that fails denies (and is logged), so an outage never opens rooms up. */
+  private async hostAllows(userId: string, room: AccessRoom, membership: Membership): Promise<boolean> {
+    const policy = this.config.options.canAccessRoom;
+    if (!policy) return true;
+    try {
+      return (await policy({ userId, roomId: room.id, room: { type: room.type, isPublic: room.isPublic, creatorId: room.creatorId }, role: membership?.role ?? null })) === true;
+    } catch (error) {
+      this.logger.warn(`canAccessRoom failed for room ${room.id}; denying: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID.test(value);
-

@@ -1,24 +1,56 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
 import type { Request } from 'express';
+import { ChatConfig } from '../common/chat-config';
 import { UsersService } from '../users/users.service';
 import type { ChatPrincipal } from './chat-principal';
-import { TokenVerifier, bearerToken } from './token-verifier';
+import { PARLEY_HOST_STRATEGY } from './parley-host.strategy';
+import { PARLEY_JWT_STRATEGY } from './parley-jwt.strategy';
+import { authenticationFailure, bearerToken, tokenRequired } from './token-verifier';
+
+/** Where the guard puts the caller: the library's own request property, so the host's `request.user` is left alone. */
+export const CHAT_PRINCIPAL_PROPERTY = 'chatPrincipal';
 
 export type ChatRequest = Request & { chatPrincipal?: ChatPrincipal };
 
-/** Guards every chat route: a valid bearer token or 401. Keeps the caller's chat profile current. */
+/**
+ * Guards every chat route: a valid bearer token or 401, through passport. The strategy follows the options:
+ * `parley-host` when the host gave an `authenticate` function, else `parley-jwt`. The caller goes to
+ * `request.chatPrincipal` (read it with `@CurrentUser()`), without a session, and their chat profile is kept current.
+ */
 @Injectable()
-export class ChatAuthGuard implements CanActivate {
+export class ChatAuthGuard extends AuthGuard() {
   constructor(
-    private readonly verifier: TokenVerifier,
+    config: ChatConfig,
     private readonly users: UsersService,
-  ) {}
+  ) {
+    const options: IAuthModuleOptions = { defaultStrategy: config.options.authenticate ? PARLEY_HOST_STRATEGY : PARLEY_JWT_STRATEGY };
+    super(options);
+    // AuthGuard lets Nest replace `options` with the PassportModule options of the module the guard runs in (a host
+    // module with its own default strategy, say `jwt`): the library's guard keeps its own strategy.
+    Object.defineProperty(this, 'options', { get: () => options, set: () => undefined, enumerable: true });
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<ChatRequest>();
-    const principal = await this.verifier.verify(bearerToken(request.headers.authorization));
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    await super.canActivate(context);
+    const principal = context.switchToHttp().getRequest<ChatRequest>().chatPrincipal;
+    if (!principal) throw tokenRequired();
     await this.users.touch(principal);
-    request.chatPrincipal = principal;
     return true;
+  }
+
+  override getAuthenticateOptions(): { property: string; session: boolean } {
+    return { property: CHAT_PRINCIPAL_PROPERTY, session: false };
+  }
+
+  /**
+   * Every refusal is the chat's 401 (`code: UNAUTHENTICATED`) with the reason, as on sockets. An error a strategy
+   * raised (the ChatError of the `sub` check or of the host hook, or a bug) is thrown as it is.
+   */
+  override handleRequest<TUser = ChatPrincipal>(error: unknown, principal: TUser | false | null, info: unknown, context: ExecutionContext): TUser {
+    if (error) throw error;
+    if (principal) return principal;
+    const request = context.switchToHttp().getRequest<Request>();
+    throw bearerToken(request.headers.authorization) === undefined ? tokenRequired() : authenticationFailure(info);
   }
 }

@@ -2,11 +2,17 @@ import { generateKeyPairSync } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { ChatConfig } from '../common/chat-config';
 import type { ChatModuleOptions } from '../chat.options';
+import { JwtKeys } from './jwt-keys';
 import { TokenVerifier, bearerToken } from './token-verifier';
 
 const SECRET = 'unit-test-secret';
+/** Signs test tokens (the library itself never signs). */
 const jwt = new JwtService();
-const verifierWith = (options: ChatModuleOptions) => new TokenVerifier(new ChatConfig(options));
+/** What AuthModule wires: JwtService configured by JwtKeys (JwtModule.registerAsync), then TokenVerifier. */
+const verifierWith = (options: ChatModuleOptions) => {
+  const config = new ChatConfig(options);
+  return new TokenVerifier(config, new JwtService(new JwtKeys(config).createJwtOptions()));
+};
 const sign = (payload: object, options: Parameters<JwtService['sign']>[1] = {}) => jwt.sign(payload, { secret: SECRET, ...options });
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -61,6 +67,16 @@ describe(TokenVerifier.name, () => {
   it('refuses to be configured without a way to verify tokens, or with alg none', () => {
     expect(() => verifierWith({})).toThrow(/jwt.secret/);
     expect(() => verifierWith({ jwt: { secret: 's', algorithms: ['none'] } })).toThrow(/none/);
+  });
+
+  it('refuses algorithms of the other family: HS* with a public key or JWKS, RS* with a secret; and two key sources', () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(() => verifierWith({ jwt: { publicKey: pem, algorithms: ['RS256', 'HS256'] } })).toThrow(/HS256/);
+    expect(() => verifierWith({ jwt: { jwksUri: 'https://idp.example/jwks.json', algorithms: ['HS512'] } })).toThrow(/HS512/);
+    expect(() => verifierWith({ jwt: { secret: 's', algorithms: ['RS256'] } })).toThrow(/RS256/);
+    expect(() => verifierWith({ jwt: { publicKey: pem, jwksUri: 'https://idp.example/jwks.json' } })).toThrow(/not both/);
+    expect(() => verifierWith({ jwt: { jwksUri: 'https://idp.example/jwks.json' } })).not.toThrow();
   });
 
   it('reads only well-formed bearer headers', () => {

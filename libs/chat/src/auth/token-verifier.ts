@@ -1,48 +1,36 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
+import { JwtService } from '@nestjs/jwt';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
 import type { ChatPrincipal } from './chat-principal';
 
-const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const MAX_ID_LENGTH = 255;
 const MAX_NAME_LENGTH = 200;
 
 /**
- * Turns a bearer token into the caller, for HTTP and sockets alike: the host's `authenticate` function when it
- * gave one, otherwise JWT verification with a pinned list of algorithms (so `alg: none` and algorithm
- * confusion are refused by construction).
+ * Turns a bearer token into the caller: the host's `authenticate` function when it gave one, otherwise JWT
+ * verification by `JwtService` with the keys and pinned algorithms of `JwtKeys`. Sockets call `verify`; the passport
+ * strategies of HTTP requests share its parts (`parley-host` calls `viaHost`, `parley-jwt` verifies with the same
+ * keys and checks and maps the claims with `principalFromClaims`), so a token means the same on both transports.
  */
 @Injectable()
 export class TokenVerifier {
-  private readonly jwt = new JwtService();
-  private readonly verifyOptions: JwtVerifyOptions;
-
-  constructor(private readonly config: ChatConfig) {
-    const jwt = config.options.jwt ?? {};
-    const algorithms = jwt.algorithms ?? (jwt.publicKey ? PUBLIC_KEY_ALGORITHMS : ['HS256']);
-    if (algorithms.some((alg) => alg.toLowerCase() === 'none')) {
-      throw new Error('ChatModule: the `none` JWT algorithm cannot be accepted');
-    }
-    this.verifyOptions = {
-      secret: jwt.publicKey ? undefined : jwt.secret,
-      publicKey: jwt.publicKey,
-      algorithms: algorithms as JwtVerifyOptions['algorithms'],
-      issuer: jwt.issuer,
-      audience: jwt.audience,
-    };
-  }
+  constructor(
+    private readonly config: ChatConfig,
+    private readonly jwt: JwtService,
+  ) {}
 
   async verify(token: string | undefined): Promise<ChatPrincipal> {
-    if (!token) throw new ChatError('UNAUTHENTICATED', 'A bearer token is required');
-    const authenticate = this.config.options.authenticate;
-    return authenticate ? this.viaHost(authenticate, token) : this.viaJwt(token);
+    if (!token) throw tokenRequired();
+    return this.config.options.authenticate ? this.viaHost(token) : this.viaJwt(token);
   }
 
-  private async viaHost(authenticate: NonNullable<ChatConfig['options']['authenticate']>, token: string): Promise<ChatPrincipal> {
-    let principal: ChatPrincipal | null;
+  /** The host's `authenticate` function: its principal, or 401 when it refuses, throws or gives no valid user id. */
+  async viaHost(token: string): Promise<ChatPrincipal> {
+    const authenticate = this.config.options.authenticate;
+    let principal: ChatPrincipal | null = null;
     try {
-      principal = await authenticate(token);
+      principal = authenticate ? await authenticate(token) : null;
     } catch {
       principal = null;
     }
@@ -53,19 +41,37 @@ export class TokenVerifier {
   private async viaJwt(token: string): Promise<ChatPrincipal> {
     let claims: Record<string, unknown>;
     try {
-      claims = await this.jwt.verifyAsync<Record<string, unknown>>(token, this.verifyOptions);
+      claims = await this.jwt.verifyAsync<Record<string, unknown>>(token);
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TokenExpiredError' ? 'The token has expired' : 'The token is not valid';
-      throw new ChatError('UNAUTHENTICATED', reason);
+      throw authenticationFailure(error);
     }
-    const { sub, name, exp } = claims;
-    if (!isValidUserId(sub)) throw new ChatError('UNAUTHENTICATED', 'The token has no valid `sub` claim');
-    return {
-      userId: sub,
-      name: typeof name === 'string' && name.trim() ? name.trim().slice(0, MAX_NAME_LENGTH) : undefined,
-      expiresAt: typeof exp === 'number' ? new Date(exp * 1000) : undefined,
-    };
+    return principalFromClaims(claims);
   }
+}
+
+/** The caller named by verified JWT claims: `sub` is the user id, `name` the display name, `exp` the expiry. */
+export function principalFromClaims(claims: Record<string, unknown>): ChatPrincipal {
+  const { sub, name, exp } = claims;
+  if (!isValidUserId(sub)) throw new ChatError('UNAUTHENTICATED', 'The token has no valid `sub` claim');
+  return {
+    userId: sub,
+    name: typeof name === 'string' && name.trim() ? name.trim().slice(0, MAX_NAME_LENGTH) : undefined,
+    expiresAt: typeof exp === 'number' ? new Date(exp * 1000) : undefined,
+  };
+}
+
+/**
+ * The 401 for a token that failed verification: the ChatError a step already chose, "expired" for an expired
+ * token, else "not valid" (bad signature, algorithm, issuer, audience, unknown key: the client need not know which).
+ */
+export function authenticationFailure(reason: unknown): ChatError {
+  if (reason instanceof ChatError) return reason;
+  if (reason instanceof Error && reason.name === 'TokenExpiredError') return new ChatError('UNAUTHENTICATED', 'The token has expired');
+  return new ChatError('UNAUTHENTICATED', 'The token is not valid');
+}
+
+export function tokenRequired(): ChatError {
+  return new ChatError('UNAUTHENTICATED', 'A bearer token is required');
 }
 
 function isValidUserId(value: unknown): value is string {

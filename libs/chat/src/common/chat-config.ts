@@ -28,8 +28,8 @@ export class ChatConfig {
     @Optional() @Inject(CHAT_MODULE_PATH) path: string = DEFAULT_CHAT_PATH,
   ) {
     this.path = path.replace(/^\/+|\/+$/g, '');
-    if (!options.authenticate && !options.jwt?.secret && !options.jwt?.publicKey) {
-      throw new Error('ChatModule: give `jwt.secret`, `jwt.publicKey` or an `authenticate` function');
+    if (!options.authenticate && !options.jwt?.secret && !options.jwt?.publicKey && !options.jwt?.jwksUri) {
+      throw new Error('ChatModule: give `jwt.secret`, `jwt.publicKey`, `jwt.jwksUri` or an `authenticate` function');
     }
     this.limits = { ...DEFAULT_CHAT_LIMITS, ...options.limits };
     if (this.limits.maxPageSize < 1 || this.limits.defaultPageSize > this.limits.maxPageSize) {

@@ -3,9 +3,10 @@ import { MessageImageEntity } from '../images/entities/message-image.entity';
 import { MessageEditEntity } from '../messages/entities/message-edit.entity';
 import { MessageEntity } from '../messages/entities/message.entity';
 import { ReactionEntity } from '../messages/entities/reaction.entity';
-import { RoomMemberRemovalEntity } from '../rooms/entities/room-member-removal.entity';
-import { RoomMemberEntity } from '../rooms/entities/room-member.entity';
+import { RoomMemberRemovalEntity } from '../members/entities/room-member-removal.entity';
+import { RoomMemberEntity } from '../members/entities/room-member.entity';
 import { RoomEntity } from '../rooms/entities/room.entity';
+import { UserPresenceEntity } from '../presence/entities/user-presence.entity';
 import { ChatUserEntity } from '../users/entities/chat-user.entity';
 
 /** Every entity of the chat module, for the host's DataSource `entities` (or use `autoLoadEntities`). */
@@ -19,4 +20,5 @@ export const chatEntities = [
   ReactionEntity,
   ImageEntity,
   MessageImageEntity,
+  UserPresenceEntity,
 ];

@@ -2,6 +2,13 @@ import { InitialChatSchema1795318367020 } from './migrations/1795318367020-initi
 import { Images1795319390929 } from './migrations/1795319390929-images';
 import { MessageSearch1795320587919 } from './migrations/1795320587919-message-search';
 import { MessageWriteFunction1795330000000 } from './migrations/1795330000000-message-write-function';
+import { UserPresence1795340000000 } from './migrations/1795340000000-user-presence';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
-export const chatMigrations = [InitialChatSchema1795318367020, Images1795319390929, MessageSearch1795320587919, MessageWriteFunction1795330000000];
+export const chatMigrations = [
+  InitialChatSchema1795318367020,
+  Images1795319390929,
+  MessageSearch1795320587919,
+  MessageWriteFunction1795330000000,
+  UserPresence1795340000000,
+];

@@ -1,5 +1,5 @@
 import type { MessageResponse } from '../messages/dto/message.response';
-import type { MemberResponse } from '../rooms/dto/member.response';
+import type { MemberResponse } from '../members/dto/member.response';
 import type { RoomResponse } from '../rooms/dto/room.response';
 
 /**

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { isUuid } from '../access/access.service';
+import { isUuid } from '../common/canonical-id';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
-import { bumpRoomVersion } from '../rooms/room-counters';
+import { bumpRoomVersion } from '../common/room-counters';
 import { toImageResponse, type ImageResponse } from './dto/image.response';
 import { ImageEntity } from './entities/image.entity';
 import { MessageImageEntity } from './entities/message-image.entity';
+import { notYourImages } from './image-errors';
 
 /**
  * Images in messages, for the messages feature: check the images a sender names, unlink them from a deleted
@@ -110,6 +111,3 @@ export class ImageAttachmentsService {
     }
   }
 }
-
-/** Somebody else's image and a missing one get the same answer, so ids cannot be probed. */
-export const notYourImages = (): ChatError => new ChatError('INVALID_INPUT', 'imageIds must name images you uploaded');

@@ -13,7 +13,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ChatAuthGuard } from '../auth/chat-auth.guard';
+import { ChatApi } from '../auth/chat-api.decorator';
+import { IdParam } from '../common/canonical-id';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { PageQueryDto, type Page } from '../common/pagination';
@@ -22,6 +23,7 @@ import { chatValidationPipe } from '../common/validation';
 import { ImagePageResponse, ImageResponse } from './dto/image.response';
 import { sendImage } from './image-download';
 import { IMAGE_MIME_TYPES, THUMBNAIL_MIME_TYPE } from './image-formats';
+import { ImageAccessGuard } from './image-access.guard';
 import { ImagesService } from './images.service';
 import { UploadErrorsInterceptor } from './upload-errors.interceptor';
 import type { UploadedImageFile } from './uploaded-image-file';
@@ -31,12 +33,7 @@ const BINARY = { schema: { type: 'string', format: 'binary' } } as const;
 const imageContent = (types: readonly string[]) => Object.fromEntries(types.map((type) => [type, BINARY]));
 const IF_NONE_MATCH = { name: 'If-None-Match', required: false, description: 'The ETag of a copy the client has: 304 when it is current' };
 
-@ApiTags('images')
-@ApiBearerAuth()
-@ApiChatErrors(401)
-@Controller('images')
-@UseGuards(ChatAuthGuard)
-@UsePipes(chatValidationPipe)
+@ChatApi('images', 'images')
 export class ImagesController {
   constructor(private readonly images: ImagesService) {}
 
@@ -71,23 +68,26 @@ export class ImagesController {
   }
 
   @Get(':imageId')
+  @UseGuards(ImageAccessGuard)
   @ApiOperation({ operationId: 'getImage', summary: 'An image I uploaded or that is attached to a message in one of my rooms' })
   @ApiChatErrors({ status: 404, description: 'No such image, or not visible to the caller' })
   @ApiOkResponse({ type: ImageResponse })
-  get(@CurrentUser() principal: ChatPrincipal, @Param('imageId') imageId: string): Promise<ImageResponse> {
-    return this.images.get(principal, imageId);
+  get(@IdParam('imageId', 'image') imageId: string): Promise<ImageResponse> {
+    return this.images.get(imageId);
   }
 
   @Delete(':imageId')
+  @UseGuards(ImageAccessGuard)
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteImage', summary: 'Delete an image (uploader): it disappears from the messages that showed it' })
   @ApiChatErrors({ status: 403, description: 'The caller can see the image but did not upload it' }, { status: 404, description: 'No such image, or not visible to the caller' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  remove(@CurrentUser() principal: ChatPrincipal, @Param('imageId') imageId: string): Promise<void> {
+  remove(@CurrentUser() principal: ChatPrincipal, @IdParam('imageId', 'image') imageId: string): Promise<void> {
     return this.images.remove(principal, imageId);
   }
 
   @Get(':imageId/file')
+  @UseGuards(ImageAccessGuard)
   @ApiOperation({ operationId: 'getImageFile', summary: 'The image file, without metadata' })
   @ApiChatErrors({ status: 404, description: 'No such image, or not visible to the caller' })
   @ApiHeader(IF_NONE_MATCH)
@@ -95,14 +95,15 @@ export class ImagesController {
   @ApiResponse({ status: 304, description: 'The copy named by If-None-Match is current' })
   async file(
     @CurrentUser() principal: ChatPrincipal,
-    @Param('imageId') imageId: string,
+    @IdParam('imageId', 'image') imageId: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile | undefined> {
-    return sendImage(response, await this.images.download(principal, imageId, 'file', ifNoneMatch));
+    return sendImage(response, await this.images.download(imageId, 'file', ifNoneMatch));
   }
 
   @Get(':imageId/thumbnail')
+  @UseGuards(ImageAccessGuard)
   @ApiOperation({ operationId: 'getImageThumbnail', summary: 'A WebP thumbnail of the image' })
   @ApiChatErrors({ status: 404, description: 'No such image, or not visible to the caller' })
   @ApiHeader(IF_NONE_MATCH)
@@ -110,10 +111,10 @@ export class ImagesController {
   @ApiResponse({ status: 304, description: 'The copy named by If-None-Match is current' })
   async thumbnail(
     @CurrentUser() principal: ChatPrincipal,
-    @Param('imageId') imageId: string,
+    @IdParam('imageId', 'image') imageId: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile | undefined> {
-    return sendImage(response, await this.images.download(principal, imageId, 'thumbnail', ifNoneMatch));
+    return sendImage(response, await this.images.download(imageId, 'thumbnail', ifNoneMatch));
   }
 }

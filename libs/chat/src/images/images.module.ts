@@ -5,7 +5,8 @@ import { AuthModule } from '../auth/auth.module';
 import { ChatConfig } from '../common/chat-config';
 import { ImageEntity } from './entities/image.entity';
 import { MessageImageEntity } from './entities/message-image.entity';
-import { ImageAccessService } from './image-access.service';
+import { AccessModule } from '../access/access.module';
+import { ImageAccessGuard } from './image-access.guard';
 import { ImageAttachmentsService } from './image-attachments.service';
 import { ImageProcessor } from './image-processor';
 import { ImagesController } from './images.controller';
@@ -20,6 +21,7 @@ import { storageDriverProvider } from './storage/storage.providers';
   imports: [
     TypeOrmModule.forFeature([ImageEntity, MessageImageEntity]),
     AuthModule,
+    AccessModule,
     // Multer keeps the upload in memory and stops reading once it passes the size limit (413), so an oversize
     // upload never costs more than the limit. One part only: the file; any other field or file is a 400.
     MulterModule.registerAsync({
@@ -32,7 +34,7 @@ import { storageDriverProvider } from './storage/storage.providers';
     }),
   ],
   controllers: [ImagesController],
-  providers: [ImagesService, ImageAccessService, ImageAttachmentsService, ImageProcessor, storageDriverProvider],
-  exports: [ImageAttachmentsService, ImageAccessService],
+  providers: [ImagesService, ImageAccessGuard, ImageAttachmentsService, ImageProcessor, storageDriverProvider],
+  exports: [ImageAttachmentsService],
 })
 export class ImagesModule {}

@@ -8,7 +8,7 @@ import { ChatError } from '../common/chat-error';
 import { newestFirstPage, type Page, type PageQueryDto } from '../common/pagination';
 import { toImageResponse, type ImageResponse } from './dto/image.response';
 import { ImageEntity } from './entities/image.entity';
-import { ImageAccessService, imageNotFound } from './image-access.service';
+import { imageNotFound } from './image-errors';
 import { ImageAttachmentsService } from './image-attachments.service';
 import { etagMatches, type ImageDownload } from './image-download';
 import { servedFileName } from './image-file-name';
@@ -27,7 +27,6 @@ export class ImagesService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly access: ImageAccessService,
     private readonly attachments: ImageAttachmentsService,
     private readonly processor: ImageProcessor,
     @Inject(CHAT_STORAGE_DRIVER) private readonly storage: ChatStorageDriver,
@@ -79,20 +78,22 @@ export class ImagesService {
     return { items: page.items.map((image) => toImageResponse(image, this.config.path)), nextCursor: page.nextCursor };
   }
 
-  async get(principal: ChatPrincipal, imageId: string): Promise<ImageResponse> {
-    return toImageResponse(await this.access.visibleImage(principal.userId, imageId), this.config.path);
+  /** An image the caller may see (ImageAccessGuard has asked the access layer). */
+  async get(imageId: string): Promise<ImageResponse> {
+    return toImageResponse(await this.find(imageId), this.config.path);
   }
 
   /**
    * The uploader deletes an image: it disappears from every message that showed it (their rooms record the
-   * change), and its bytes are removed once the row is gone. Those who can see it but did not upload it get 403.
+   * change), and its bytes are removed once the row is gone. Those who can see it but did not upload it get 403
+   * (ImageAccessGuard has let only those who see it through).
    */
   async remove(principal: ChatPrincipal, imageId: string): Promise<void> {
     const image = await this.dataSource.transaction(async (manager) => {
-      const image = await this.access.visibleImage(principal.userId, imageId, manager);
-      if (image.uploaderId !== principal.userId) throw new ChatError('FORBIDDEN', 'Only the uploader can delete an image');
       // Locked first, so no message can attach it between the count of its messages and its deletion.
-      await manager.getRepository(ImageEntity).createQueryBuilder('i').where('i.id = :id', { id: image.id }).setLock('pessimistic_write').getOne();
+      const image = await manager.getRepository(ImageEntity).createQueryBuilder('i').where('i.id = :id', { id: imageId }).setLock('pessimistic_write').getOne();
+      if (!image) throw imageNotFound();
+      if (image.uploaderId !== principal.userId) throw new ChatError('FORBIDDEN', 'Only the uploader can delete an image');
       await this.attachments.recordRemovalFromMessages(manager, image.id);
       await manager.getRepository(ImageEntity).delete(image.id);
       return image;
@@ -104,8 +105,8 @@ export class ImagesService {
    * One of the image's files for a viewer: its bytes, or none when `ifNoneMatch` names the current version.
    * The access check comes first, so an outsider gets 404, never a 304 that would confirm the image exists.
    */
-  async download(principal: ChatPrincipal, imageId: string, variant: ImageVariant, ifNoneMatch?: string): Promise<ImageDownload> {
-    const image = await this.access.visibleImage(principal.userId, imageId);
+  async download(imageId: string, variant: ImageVariant, ifNoneMatch?: string): Promise<ImageDownload> {
+    const image = await this.find(imageId);
     const file =
       variant === 'file'
         ? { key: image.fileKey, contentType: image.mimeType, size: image.size, etag: `"${image.sha256}"`, fileName: image.fileName }
@@ -124,6 +125,12 @@ export class ImagesService {
       throw imageNotFound();
     }
     return { ...served, stream };
+  }
+
+  private async find(imageId: string): Promise<ImageEntity> {
+    const image = await this.dataSource.getRepository(ImageEntity).findOneBy({ id: imageId });
+    if (!image) throw imageNotFound();
+    return image;
   }
 
   /** Best effort: once the row is gone nobody can reach the bytes, so a failure here is logged, not raised. */

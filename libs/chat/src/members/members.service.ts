@@ -1,18 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { canAddMember, canChangeRole, canRemoveMember } from '../access/access-rules';
+import { canRemoveMember } from '../access/access-rules';
+import type { AccessRoom } from '../access/access-records';
 import { AccessService } from '../access/access.service';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import type { PageQueryDto } from '../common/pagination';
-import type { MemberResponse } from '../rooms/dto/member.response';
-import { RoomMemberEntity } from '../rooms/entities/room-member.entity';
-import { MemberEventsPublisher } from '../rooms/member-events.publisher';
-import { MemberViewsService } from '../rooms/member-views.service';
-import { RoomMembershipService } from '../rooms/room-membership.service';
+import type { MemberResponse } from './dto/member.response';
+import { RoomMemberEntity } from './entities/room-member.entity';
+import { MemberEventsPublisher } from './member-events.publisher';
+import { MemberViewsService } from './member-views.service';
+import { RoomMembershipService } from './room-membership.service';
 import type { AddMemberDto } from './dto/add-member.dto';
 import type { UpdateMemberDto } from './dto/update-member.dto';
 
@@ -58,9 +59,7 @@ export class MembersService {
   async add(principal: ChatPrincipal, roomId: string, dto: AddMemberDto): Promise<MemberResponse> {
     const role = dto.role ?? 'member';
     const member = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
-      if (room.type === 'direct') throw new ChatError('FORBIDDEN', 'Nobody can be added to a direct room');
-      this.access.require(canAddMember(room, membership, role), role === 'admin' ? 'Only the owner can add admins' : 'Only the owner and admins can add members');
+      await this.access.member(principal.userId, role === 'admin' ? 'member.addAdmin' : 'member.add', roomId, { manager, lock: true });
       const existing = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId: dto.userId });
       if (existing) throw new ChatError('ALREADY_MEMBER', 'That user is already a member of this room');
       return this.membership.add(manager, roomId, dto.userId, role);
@@ -75,8 +74,7 @@ export class MembersService {
    */
   async changeRole(principal: ChatPrincipal, roomId: string, userId: string, dto: UpdateMemberDto): Promise<MemberResponse> {
     const changed = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
-      this.access.require(canChangeRole(room, membership), 'Only the owner can change roles');
+      const { membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal.userId, 'member.changeRole', roomId, { manager, lock: true });
       const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
       if (!target) throw memberNotFound();
       if (target.userId === principal.userId) {
@@ -95,8 +93,7 @@ export class MembersService {
   /** Kicks a member (owner, or admins for plain members) or leaves (a member removing themself). */
   async remove(principal: ChatPrincipal, roomId: string, userId: string): Promise<void> {
     const { member, version } = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
-      if (room.type === 'direct') throw new ChatError('FORBIDDEN', 'Nobody can be removed from a direct room');
+      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal.userId, 'member.remove', roomId, { manager, lock: true });
       const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
       if (!target) throw memberNotFound();
       this.access.require(canRemoveMember(room, membership, target), 'You are not allowed to remove that member');

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { isUuid } from '../access/access.service';
-import { bumpRoomVersion } from '../rooms/room-counters';
+import { isUuid } from '../common/canonical-id';
+import { bumpRoomVersion } from '../common/room-counters';
 import { MessageEntity } from './entities/message.entity';
 import { messageNotFound } from './message-errors';
 

@@ -6,13 +6,10 @@ import { MessageEntity } from './entities/message.entity';
 import { ReactionEntity } from './entities/reaction.entity';
 import { MessageViewsService } from './message-views.service';
 
-/**
- * Message rendering on its own, below both rooms (previews) and messages, so neither depends on the other
- * for it.
- */
+/** Message rendering, for the messages routes, the rooms' previews and sync. */
 @Module({
   imports: [TypeOrmModule.forFeature([MessageEntity, MessageEditEntity, ReactionEntity]), ImagesModule],
   providers: [MessageViewsService],
-  exports: [MessageViewsService, ImagesModule],
+  exports: [MessageViewsService],
 })
 export class MessageViewsModule {}

@@ -2,9 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type Repository } from 'typeorm';
 import { ChatError, roomNotFound } from '../common/chat-error';
-import { ChatEventBus } from '../events/chat-event-bus';
 import type { ImageEntity } from '../images/entities/image.entity';
-import { ImageAttachmentsService, notYourImages } from '../images/image-attachments.service';
+import { ImageAttachmentsService } from '../images/image-attachments.service';
+import { notYourImages } from '../images/image-errors';
 import type { MessageResponse } from './dto/message.response';
 import { MessageEntity } from './entities/message.entity';
 import { MessageViewsService } from './message-views.service';
@@ -19,7 +19,11 @@ export interface NewMessage {
   imageIds: string[];
 }
 
-export type WriteResult = { kind: 'created'; message: MessageResponse } | { kind: 'duplicate'; earlierId: string };
+/**
+ * What became of one send: a new message (with its parent, whose reply count it changed, for a reply), or the
+ * id of the message its clientId already named.
+ */
+export type WriteResult = { kind: 'created'; message: MessageResponse; parent: MessageResponse | null } | { kind: 'duplicate'; earlierId: string };
 
 interface Pending {
   message: NewMessage;
@@ -70,7 +74,6 @@ export class MessageWriter {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly images: ImageAttachmentsService,
     private readonly views: MessageViewsService,
-    private readonly events: ChatEventBus,
   ) {}
 
   write(message: NewMessage): Promise<WriteResult> {
@@ -142,26 +145,31 @@ export class MessageWriter {
   }
 
   /**
-   * After commit: `message.created` in seq order per room (a new message has no reactions, and its images are
-   * known, so its view costs no query), the updated parents of replies, then every send's answer. The sender's
-   * read pointer moved to their message, but no `receipt` is sent for it: `message.created` tells every member.
+   * After commit, every send's answer, in batch order (so in seq order per room: callers that publish on their
+   * answer publish in that order). A new message has no reactions and its images are known, so its view costs
+   * no query; the parents of replies are read once for the batch.
    */
   private async settle(batch: Pending[], outcomes: Outcome[]): Promise<void> {
     const views = new Map<string, MessageResponse>();
     for (const outcome of outcomes) {
       if (isWritten(outcome)) views.set(outcome.message.id, this.views.fresh(outcome.message, outcome.images));
     }
-    for (const view of views.values()) this.events.publish('message.created', { roomId: view.roomId, version: view.version, message: view });
     const parentIds = [...new Set([...views.values()].map((view) => view.parentId).filter((id): id is string => id !== null))];
+    const parents = new Map<string, MessageResponse>();
     if (parentIds.length > 0) {
-      const parents = await this.dataSource.getRepository(MessageEntity).createQueryBuilder('msg').where('msg.id = ANY(:parentIds)', { parentIds }).getMany();
-      for (const parent of await this.views.many(null, parents)) {
-        this.events.publish('message.updated', { roomId: parent.roomId, version: parent.version, message: parent });
-      }
+      const rows = await this.dataSource.getRepository(MessageEntity).createQueryBuilder('msg').where('msg.id = ANY(:parentIds)', { parentIds }).getMany();
+      for (const parent of await this.views.many(null, rows)) parents.set(parent.id, parent);
     }
+    // A parent that took several replies of the batch is answered once, with the last of them (its version).
+    const lastReplyOf = new Map<string, number>();
+    for (const [index, outcome] of outcomes.entries()) if (isWritten(outcome) && outcome.message.parentId) lastReplyOf.set(outcome.message.parentId, index);
     for (const [index, pending] of batch.entries()) {
       const outcome = outcomes[index];
-      if (isWritten(outcome)) pending.resolve({ kind: 'created', message: views.get(outcome.message.id) as MessageResponse });
+      if (isWritten(outcome)) {
+        const message = views.get(outcome.message.id) as MessageResponse;
+        const parent = message.parentId && lastReplyOf.get(message.parentId) === index ? (parents.get(message.parentId) ?? null) : null;
+        pending.resolve({ kind: 'created', message, parent });
+      }
       else if (outcome instanceof Error) pending.reject(outcome);
       else pending.resolve({ kind: 'duplicate', earlierId: outcome.duplicateOf });
     }

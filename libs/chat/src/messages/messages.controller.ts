@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ChatAuthGuard } from '../auth/chat-auth.guard';
+import { ChatApi } from '../auth/chat-api.decorator';
+import { IdParam } from '../common/canonical-id';
+import { RequireRoom } from '../access/require-room.decorator';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { PageQueryDto, type Page } from '../common/pagination';
@@ -14,24 +16,21 @@ import { MessagePageResponse, MessageResponse } from './dto/message.response';
 import { UpdateMessageDto } from './dto/update-message.dto';
 import { MessagesService } from './messages.service';
 
-@ApiTags('messages')
-@ApiBearerAuth()
-@ApiChatErrors(401)
-@Controller('rooms/:roomId/messages')
-@UseGuards(ChatAuthGuard)
-@UsePipes(chatValidationPipe)
+@ChatApi('rooms/:roomId/messages', 'messages')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Get()
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'listMessages', summary: 'Top-level messages newest first, or one thread (?parentId=) oldest first' })
   @ApiOkResponse({ type: MessagePageResponse })
   @ApiChatErrors(400, 404)
-  list(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Query() query: ListMessagesQueryDto): Promise<Page<MessageResponse>> {
+  list(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Query() query: ListMessagesQueryDto): Promise<Page<MessageResponse>> {
     return this.messages.list(principal, roomId, query);
   }
 
   @Post()
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'createMessage', summary: 'Send a message (200 with the first message when the clientId was used)' })
   @ApiCreatedResponse({ type: MessageResponse, description: 'The new message' })
   @ApiOkResponse({ type: MessageResponse, description: 'The message first sent with this clientId' })
@@ -44,7 +43,7 @@ export class MessagesController {
   )
   async create(
     @CurrentUser() principal: ChatPrincipal,
-    @Param('roomId') roomId: string,
+    @IdParam('roomId', 'room') roomId: string,
     @Body() dto: CreateMessageDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<MessageResponse> {
@@ -54,34 +53,37 @@ export class MessagesController {
   }
 
   @Get(':messageId')
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'getMessage' })
   @ApiOkResponse({ type: MessageResponse })
   @ApiChatErrors(404)
-  get(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Param('messageId') messageId: string): Promise<MessageResponse> {
+  get(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @IdParam('messageId', 'message') messageId: string): Promise<MessageResponse> {
     return this.messages.get(principal, roomId, messageId);
   }
 
   @Patch(':messageId')
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'updateMessage', summary: 'Edit a message (sender only)' })
   @ApiOkResponse({ type: MessageResponse })
   @ApiChatErrors(400, 403, 404, { status: 409, description: 'The message is deleted' })
   update(
     @CurrentUser() principal: ChatPrincipal,
-    @Param('roomId') roomId: string,
-    @Param('messageId') messageId: string,
+    @IdParam('roomId', 'room') roomId: string,
+    @IdParam('messageId', 'message') messageId: string,
     @Body() dto: UpdateMessageDto,
   ): Promise<MessageResponse> {
     return this.messages.edit(principal, roomId, messageId, dto);
   }
 
   @Put(':messageId')
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'replaceMessage', summary: 'Edit a message (sender only); same as PATCH' })
   @ApiOkResponse({ type: MessageResponse })
   @ApiChatErrors(400, 403, 404, { status: 409, description: 'The message is deleted' })
   replace(
     @CurrentUser() principal: ChatPrincipal,
-    @Param('roomId') roomId: string,
-    @Param('messageId') messageId: string,
+    @IdParam('roomId', 'room') roomId: string,
+    @IdParam('messageId', 'message') messageId: string,
     @Body() dto: UpdateMessageDto,
   ): Promise<MessageResponse> {
     return this.messages.edit(principal, roomId, messageId, dto);
@@ -89,21 +91,23 @@ export class MessagesController {
 
   @Delete(':messageId')
   @HttpCode(204)
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'deleteMessage', summary: 'Delete as a tombstone (sender, owner, admins)' })
   @ApiNoContentResponse({ description: 'Deleted: the message stays as a tombstone' })
   @ApiChatErrors(403, 404)
-  remove(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Param('messageId') messageId: string): Promise<void> {
+  remove(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @IdParam('messageId', 'message') messageId: string): Promise<void> {
     return this.messages.remove(principal, roomId, messageId);
   }
 
   @Get(':messageId/history')
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'getMessageHistory', summary: 'Earlier versions of an edited message (sender, owner, admins)' })
   @ApiOkResponse({ type: MessageEditPageResponse })
   @ApiChatErrors(400, 403, 404)
   history(
     @CurrentUser() principal: ChatPrincipal,
-    @Param('roomId') roomId: string,
-    @Param('messageId') messageId: string,
+    @IdParam('roomId', 'room') roomId: string,
+    @IdParam('messageId', 'message') messageId: string,
     @Query() query: PageQueryDto,
   ): Promise<Page<MessageEditResponse>> {
     return this.messages.history(principal, roomId, messageId, query);

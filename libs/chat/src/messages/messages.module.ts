@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
-import { RoomsModule } from '../rooms/rooms.module';
+import { AccessModule } from '../access/access.module';
+import { AuthModule } from '../auth/auth.module';
+import { ImagesModule } from '../images/images.module';
+import { MessageViewsModule } from './message-views.module';
 import { MessagesController } from './messages.controller';
 import { MessageWriter } from './message-writer.service';
 import { MessagesService } from './messages.service';
@@ -9,13 +12,11 @@ import { ReactionsController } from './reactions.controller';
 import { ReactionsService } from './reactions.service';
 import { ReadStateController } from './read-state.controller';
 import { ReadStateService } from './read-state.service';
-import { SyncController } from './sync.controller';
-import { SyncService } from './sync.service';
 
 @Module({
-  imports: [RoomsModule],
-  controllers: [MessagesController, ReactionsController, ReadStateController, PinsController, SyncController],
-  providers: [MessagesService, MessageWriter, ReactionsService, ReadStateService, PinsService, SyncService],
+  imports: [AuthModule, AccessModule, ImagesModule, MessageViewsModule],
+  controllers: [MessagesController, ReactionsController, ReadStateController, PinsController],
+  providers: [MessagesService, MessageWriter, ReactionsService, ReadStateService, PinsService],
   exports: [MessagesService, ReadStateService],
 })
 export class MessagesModule {}

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { canModerate } from '../access/access-rules';
-import { AccessService, isUuid } from '../access/access.service';
+import { canEditMessage, canManageMessage } from '../access/access-rules';
+import { AccessService } from '../access/access.service';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatConfig } from '../common/chat-config';
-import { ChatError, roomNotFound } from '../common/chat-error';
+import { ChatError } from '../common/chat-error';
 import { decodeCursor, newestFirstPage, toPage, type Page } from '../common/pagination';
 import { ChatEventBus } from '../events/chat-event-bus';
 import { ImageAttachmentsService } from '../images/image-attachments.service';
@@ -50,10 +50,9 @@ export class MessagesService {
    * concurrent one, gets the first message back instead of a second one.
    */
   async send(principal: ChatPrincipal, roomId: string, dto: CreateMessageDto): Promise<SentMessage> {
-    if (!isUuid(roomId)) throw roomNotFound();
-    // Membership is checked by the writer under the room's lock; the host's hooks must not hear of sends to
-    // rooms the caller cannot see, so with hooks it is checked first as well.
-    if (this.config.options.canAccessRoom || this.config.options.beforeMessageSend) await this.access.memberRoom(principal.userId, roomId);
+    // Membership is checked by the writer under the room's lock. Anything that would tell an outsider about the
+    // room before that (a parent message of it, the host's hooks) waits for the access layer's answer first.
+    if (dto.parentId || this.config.options.canAccessRoom || this.config.options.beforeMessageSend) await this.access.memberRoom(principal.userId, roomId);
     const body = await this.hostApprovedBody(principal, roomId, dto, this.validBody(dto.body ?? '', false));
     if (!body && !dto.imageIds?.length) throw new ChatError('INVALID_INPUT', 'A message needs a body or images');
     if (dto.parentId) await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId);
@@ -65,7 +64,13 @@ export class MessagesService {
       clientId: dto.clientId ?? null,
       imageIds: this.images.checkImageIds(dto.imageIds ?? []),
     });
-    if (result.kind === 'created') return { created: true, message: result.message };
+    if (result.kind === 'created') {
+      // The sender's read pointer moved to their message, but no `receipt` is sent for it: `message.created`
+      // tells every member.
+      this.events.publish('message.created', { roomId, version: result.message.version, message: result.message });
+      if (result.parent) this.events.publish('message.updated', { roomId, version: result.parent.version, message: result.parent });
+      return { created: true, message: result.message };
+    }
     const earlier = await this.dataSource.getRepository(MessageEntity).findOneByOrFail({ id: result.earlierId });
     return this.replay(principal, roomId, earlier);
   }
@@ -108,9 +113,9 @@ export class MessagesService {
   async edit(principal: ChatPrincipal, roomId: string, messageId: string, dto: UpdateMessageDto): Promise<MessageResponse> {
     const body = this.validBody(dto.body, true);
     const { message, changed } = await this.dataSource.transaction(async (manager) => {
-      await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
+      const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
-      this.access.require(message.senderId === principal.userId, 'Only the sender can edit a message');
+      this.access.require(canEditMessage(membership, message), 'Only the sender can edit a message');
       if (message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be edited');
       if (message.body === body) return { message, changed: false };
       const now = new Date();
@@ -130,7 +135,7 @@ export class MessagesService {
     const deleted = await this.dataSource.transaction(async (manager) => {
       const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
-      this.access.require(message.senderId === principal.userId || canModerate(membership), 'Only the sender, the owner and admins can delete a message');
+      this.access.require(canManageMessage(membership, message), 'Only the sender, the owner and admins can delete a message');
       if (message.deletedAt) return null;
       const retain = this.config.options.messages?.retainDeletedContent ?? false;
       if (!retain) {
@@ -147,7 +152,7 @@ export class MessagesService {
   async history(principal: ChatPrincipal, roomId: string, messageId: string, query: PageQueryDto): Promise<Page<MessageEditResponse>> {
     const { membership } = await this.access.memberRoom(principal.userId, roomId);
     const message = await findRoomMessage(this.dataSource.manager, roomId, messageId);
-    this.access.require(message.senderId === principal.userId || canModerate(membership), 'Only the sender, the owner and admins can read the edit history');
+    this.access.require(canManageMessage(membership, message), 'Only the sender, the owner and admins can read the edit history');
     if (message.deletedAt) return { items: [], nextCursor: null };
     const limit = this.config.pageSize(query.limit);
     const edits = this.dataSource.getRepository(MessageEditEntity).createQueryBuilder('e').where('e.message_id = :messageId', { messageId: message.id });

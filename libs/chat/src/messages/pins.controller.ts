@@ -1,6 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ChatAuthGuard } from '../auth/chat-auth.guard';
+import { ChatApi } from '../auth/chat-api.decorator';
+import { IdParam } from '../common/canonical-id';
+import { RequireRoom } from '../access/require-room.decorator';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { PageQueryDto, type Page } from '../common/pagination';
@@ -9,38 +11,36 @@ import { chatValidationPipe } from '../common/validation';
 import { MessagePageResponse, MessageResponse } from './dto/message.response';
 import { PinsService } from './pins.service';
 
-@ApiTags('messages')
-@ApiBearerAuth()
-@ApiChatErrors(401)
-@Controller('rooms/:roomId')
-@UseGuards(ChatAuthGuard)
-@UsePipes(chatValidationPipe)
+@ChatApi('rooms/:roomId', 'messages')
 export class PinsController {
   constructor(private readonly pins: PinsService) {}
 
   @Post('messages/:messageId/pin')
   @HttpCode(200)
+  @RequireRoom('message.moderate')
   @ApiOperation({ operationId: 'pinMessage', summary: 'Pin a message (owner and admins)' })
   @ApiChatErrors(403, 404, { status: 409, description: 'The message is deleted' })
   @ApiOkResponse({ type: MessageResponse })
-  pin(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Param('messageId') messageId: string): Promise<MessageResponse> {
+  pin(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @IdParam('messageId', 'message') messageId: string): Promise<MessageResponse> {
     return this.pins.setPinned(principal, roomId, messageId, true);
   }
 
   @Post('messages/:messageId/unpin')
   @HttpCode(200)
+  @RequireRoom('message.moderate')
   @ApiOperation({ operationId: 'unpinMessage', summary: 'Unpin a message (owner and admins)' })
   @ApiChatErrors(403, 404)
   @ApiOkResponse({ type: MessageResponse })
-  unpin(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Param('messageId') messageId: string): Promise<MessageResponse> {
+  unpin(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @IdParam('messageId', 'message') messageId: string): Promise<MessageResponse> {
     return this.pins.setPinned(principal, roomId, messageId, false);
   }
 
   @Get('pins')
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'listPins', summary: 'Pinned messages, most recently pinned first' })
   @ApiOkResponse({ type: MessagePageResponse })
   @ApiChatErrors(400, 404)
-  list(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Query() query: PageQueryDto): Promise<Page<MessageResponse>> {
+  list(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Query() query: PageQueryDto): Promise<Page<MessageResponse>> {
     return this.pins.list(principal, roomId, query);
   }
 }

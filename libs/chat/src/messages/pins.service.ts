@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { canModerate } from '../access/access-rules';
 import { AccessService } from '../access/access.service';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatConfig } from '../common/chat-config';
@@ -26,8 +25,7 @@ export class PinsService {
 
   async setPinned(principal: ChatPrincipal, roomId: string, messageId: string, pinned: boolean): Promise<MessageResponse> {
     const { message, changed } = await this.dataSource.transaction(async (manager) => {
-      const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
-      this.access.require(canModerate(membership), 'Only the owner and admins can pin messages');
+      await this.access.member(principal.userId, 'message.moderate', roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
       if (pinned && message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be pinned');
       if (message.pinned === pinned) return { message, changed: false };

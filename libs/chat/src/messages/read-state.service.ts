@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { RoomMemberEntity } from '../members/entities/room-member.entity';
+import type { AccessRoom } from '../access/access-records';
 import { AccessService } from '../access/access.service';
+
+/** The room as the access layer loads it (the rooms feature's entity), of which pointers need the newest seq. */
+type RoomWithSeq = AccessRoom & { lastSeq: number };
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatEventBus } from '../events/chat-event-bus';
-import { unreadCounts } from '../rooms/unread-counts';
+import { unreadCounts } from './unread-counts';
 import type { ReadStateResponse, ReceiptsResponse } from './dto/read-state.dto';
 import { messageNotFound } from './message-errors';
 import { findRoomMessage } from './message-lookup';
@@ -24,7 +29,7 @@ export class ReadStateService {
   ) {}
 
   async markRead(principal: ChatPrincipal, roomId: string, seq: number): Promise<ReadStateResponse> {
-    const { room, membership } = await this.access.memberRoom(principal.userId, roomId);
+    const { room, membership } = await this.access.memberRoom<RoomWithSeq, RoomMemberEntity>(principal.userId, roomId);
     const state = await this.move(principal.userId, roomId, Math.min(seq, room.lastSeq), true);
     if (state.lastReadSeq > membership.lastReadSeq) {
       this.events.publish('receipt', { roomId, userId: principal.userId, lastReadSeq: state.lastReadSeq });
@@ -44,7 +49,7 @@ export class ReadStateService {
   }
 
   async markDelivered(principal: ChatPrincipal, roomId: string, seq: number): Promise<ReadStateResponse> {
-    const { room } = await this.access.memberRoom(principal.userId, roomId);
+    const { room } = await this.access.memberRoom<RoomWithSeq>(principal.userId, roomId);
     return this.move(principal.userId, roomId, Math.min(seq, room.lastSeq), false);
   }
 

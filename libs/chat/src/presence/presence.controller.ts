@@ -1,6 +1,7 @@
 import { Controller, Get, Query, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ChatAuthGuard } from '../auth/chat-auth.guard';
+import { ChatApi } from '../auth/chat-api.decorator';
+import { IdParam } from '../common/canonical-id';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiChatErrors } from '../common/api-error-responses';
@@ -8,12 +9,7 @@ import { chatValidationPipe } from '../common/validation';
 import { PresenceQueryDto, PresenceResponse } from './dto/presence.dto';
 import { PresenceService } from './presence.service';
 
-@ApiTags('presence')
-@ApiBearerAuth()
-@ApiChatErrors(401)
-@Controller('presence')
-@UseGuards(ChatAuthGuard)
-@UsePipes(chatValidationPipe)
+@ChatApi('presence', 'presence')
 export class PresenceController {
   constructor(private readonly presence: PresenceService) {}
 

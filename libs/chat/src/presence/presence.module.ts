@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
+import { UserPresenceEntity } from './entities/user-presence.entity';
 import { ChatConfig } from '../common/chat-config';
 import { InMemoryPresenceStore } from './in-memory-presence.store';
 import { PresenceController } from './presence.controller';
@@ -7,7 +10,7 @@ import { PRESENCE_STORE } from './presence-store';
 import { PresenceService } from './presence.service';
 
 @Module({
-  imports: [AuthModule],
+  imports: [TypeOrmModule.forFeature([UserPresenceEntity]), AuthModule, AccessModule],
   controllers: [PresenceController],
   providers: [
     {

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { UserPresenceEntity } from './entities/user-presence.entity';
 import type { ChatPrincipal } from '../auth/chat-principal';
+import { AccessService } from '../access/access.service';
 import { ChatEventBus } from '../events/chat-event-bus';
 import type { PresenceResponse } from './dto/presence.dto';
 import { PRESENCE_STORE, type PresenceStore } from './presence-store';
@@ -16,8 +18,9 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     @Inject(PRESENCE_STORE) private readonly store: PresenceStore,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(UserPresenceEntity) private readonly lastSeen: Repository<UserPresenceEntity>,
     private readonly events: ChatEventBus,
+    private readonly access: AccessService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -44,36 +47,26 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
 
   /** Presence of the given users who share a room with the caller (the caller included); others are left out. */
   async list(principal: ChatPrincipal, userIds: string[]): Promise<PresenceResponse[]> {
-    const rows: Array<{ id: string; last_seen_at: Date | null }> = await this.dataSource.query(
-      `SELECT u.id, u.last_seen_at FROM chat_users u
-       WHERE u.id = ANY($2::varchar[]) AND (u.id = $1 OR EXISTS (
-         SELECT 1 FROM chat_room_members mine JOIN chat_room_members theirs ON theirs.room_id = mine.room_id
-         WHERE mine.user_id = $1 AND theirs.user_id = u.id))`,
-      [principal.userId, [...new Set(userIds)]],
-    );
-    const online = await this.onlineUsers(rows.map((row) => row.id));
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    const visible = await this.access.users(principal.userId, [...new Set(userIds)]);
+    const seen = await this.lastSeen.findBy({ userId: In([...visible]) });
+    const online = await this.onlineUsers([...visible]);
+    const lastSeenAt = new Map(seen.map((row) => [row.userId, row.lastSeenAt.toISOString()]));
     return userIds
-      .filter((userId, index) => byId.has(userId) && userIds.indexOf(userId) === index)
-      .map((userId) => ({ userId, online: online.has(userId), lastSeenAt: byId.get(userId)?.last_seen_at?.toISOString() ?? null }));
+      .filter((userId, index) => visible.has(userId) && userIds.indexOf(userId) === index)
+      .map((userId) => ({ userId, online: online.has(userId), lastSeenAt: lastSeenAt.get(userId) ?? null }));
   }
 
   private async changed(userId: string, online: boolean): Promise<void> {
-    const [[row]]: [Array<{ last_seen_at: Date }>, number] = await this.dataSource.query(
-      `UPDATE chat_users SET last_seen_at = now() WHERE id = $1 RETURNING last_seen_at`,
-      [userId],
-    );
-    const audience: Array<{ user_id: string }> = await this.dataSource.query(
-      `SELECT DISTINCT theirs.user_id FROM chat_room_members mine
-       JOIN chat_room_members theirs ON theirs.room_id = mine.room_id
-       WHERE mine.user_id = $1`,
+    const [row]: Array<{ last_seen_at: Date }> = await this.lastSeen.query(
+      `INSERT INTO chat_user_presence (user_id, last_seen_at) VALUES ($1, now())
+       ON CONFLICT (user_id) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at RETURNING last_seen_at`,
       [userId],
     );
     this.events.publish('presence', {
       userId,
       online,
-      lastSeenAt: row?.last_seen_at.toISOString() ?? null,
-      audience: audience.map((entry) => entry.user_id),
+      lastSeenAt: row.last_seen_at.toISOString(),
+      audience: await this.access.presenceAudience(userId),
     });
   }
 }

@@ -3,7 +3,8 @@ import type { MessageResponse } from '../messages/dto/message.response';
 import type { ReadStateResponse } from '../messages/dto/read-state.dto';
 
 /** What every client event's acknowledgement carries. */
-export type ChatAck<T> = { ok: true; data: T } | { ok: false; error: { statusCode: number; message: string } };
+/** `code` is the same as in HTTP error bodies (a ChatErrorCode, or `INTERNAL` for an unexpected failure). */
+export type ChatAck<T> = { ok: true; data: T } | { ok: false; error: { statusCode: number; message: string; code: string } };
 
 /**
  * Events the server emits on the `/chat` namespace. Use with socket.io-client:

@@ -66,7 +66,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (result: ChatAck<unknown>) => void) : undefined;
       const handler = this.handlers.get(event);
       if (!handler) {
-        ack?.({ ok: false, error: { statusCode: 404, message: `Unknown event ${event}` } });
+        ack?.({ ok: false, error: { statusCode: 404, message: `Unknown event ${event}`, code: 'UNKNOWN_EVENT' } });
         return;
       }
       void this.handle(socket, () => handler(socket, args[0])).then((result) => ack?.(result));
@@ -99,7 +99,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
 
   private async setTyping(socket: ChatSocket, payload: unknown): Promise<null> {
     const { roomId, isTyping } = validatePayload(TypingEventDto, payload);
-    this.typing.set(socket, roomId, isTyping);
+    await this.typing.set(socket, roomId, isTyping);
     return null;
   }
 

@@ -1,14 +1,26 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ChatEventBus } from '../events/chat-event-bus';
 import type { ChatEvent } from '../events/chat-events';
+import type { ChatNamespace } from './chat-socket';
 import { roomChannel, userChannel } from './chat-socket-events';
 import { SocketServerRef } from './socket-server.ref';
 import { TypingService } from './typing.service';
 
 /**
  * Turns committed domain events into socket events. Subscriptions follow membership: an added member's sockets
- * (on every node, through the adapter) join the room before `member.added` is emitted, and a removed member's
- * sockets receive `member.removed` before they leave.
+ * (on every node) join the room before `member.added` is emitted, and a removed member's sockets receive
+ * `member.removed` before they leave.
+ *
+ * With the Redis adapter (@socket.io/redis-adapter 8), `socketsJoin`/`socketsLeave` only publish a request that
+ * every node, this one included, applies when Redis delivers it back, whereas an emit reaches this node's own
+ * sockets at once. So this node's sockets join and leave synchronously (`local`), and the other nodes' through
+ * the request (this node applying its own request again changes nothing). The adapter publishes requests and
+ * broadcasts on one publisher connection and receives them on one subscriber connection, and applies a join or
+ * leave request synchronously on receipt, so every other node applies it in the order it was issued relative to
+ * this node's events. Events published by another node are ordered only by when they reach Redis: the request
+ * is queued for Redis before the HTTP response is sent, so a client's next request comes later in practice.
+ * The classic adapter (`createAdapter`) is required: the sharded one publishes each room on a channel of its
+ * own, unordered.
  */
 @Injectable()
 export class RealtimeFanout implements OnModuleInit, OnModuleDestroy {
@@ -53,20 +65,27 @@ export class RealtimeFanout implements OnModuleInit, OnModuleDestroy {
         return;
       case 'member.added': {
         const { roomId, member } = event.payload;
-        namespace.in(userChannel(member.userId)).socketsJoin(roomChannel(roomId));
-        namespace.to(roomChannel(roomId)).emit('member.added', event.payload);
+        const room = roomChannel(roomId);
+        const user = userChannel(member.userId);
+        this.join(namespace, user, room);
+        // The member's own channel too, in the same broadcast (a socket in both gets it once): their sockets hear
+        // of the change even where the join has not been applied yet.
+        namespace.to([room, user]).emit('member.added', event.payload);
         return;
       }
       case 'member.removed': {
         const { roomId, member } = event.payload;
-        namespace.to(roomChannel(roomId)).emit('member.removed', event.payload);
-        namespace.in(userChannel(member.userId)).socketsLeave(roomChannel(roomId));
+        const room = roomChannel(roomId);
+        const user = userChannel(member.userId);
+        namespace.to([room, user]).emit('member.removed', event.payload);
+        this.leave(namespace, user, room);
         return;
       }
       case 'room.deleted': {
         const { roomId } = event.payload;
-        namespace.to(roomChannel(roomId)).emit('room.deleted', { roomId });
-        namespace.in(roomChannel(roomId)).socketsLeave(roomChannel(roomId));
+        const room = roomChannel(roomId);
+        namespace.to(room).emit('room.deleted', { roomId });
+        this.leave(namespace, room, room);
         return;
       }
       case 'presence': {
@@ -75,5 +94,17 @@ export class RealtimeFanout implements OnModuleInit, OnModuleDestroy {
         return;
       }
     }
+  }
+
+  /** The sockets in channel `who` join `room`: on this node now, on the others through the adapter, in order. */
+  private join(namespace: ChatNamespace, who: string, room: string): void {
+    namespace.local.in(who).socketsJoin(room);
+    namespace.in(who).socketsJoin(room);
+  }
+
+  /** The sockets in channel `who` leave `room`: on this node now, on the others through the adapter, in order. */
+  private leave(namespace: ChatNamespace, who: string, room: string): void {
+    namespace.local.in(who).socketsLeave(room);
+    namespace.in(who).socketsLeave(room);
   }
 }

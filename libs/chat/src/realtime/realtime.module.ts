@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
+import { AuthModule } from '../auth/auth.module';
 import { MessagesModule } from '../messages/messages.module';
-import { RoomsModule } from '../rooms/rooms.module';
+import { PresenceModule } from '../presence/presence.module';
+import { UsersModule } from '../users/users.module';
 import { ChatGateway } from './chat.gateway';
 import { RealtimeFanout } from './realtime-fanout.service';
 import { SocketAuthenticator } from './socket-authenticator';
@@ -10,7 +13,7 @@ import { SocketServerRef } from './socket-server.ref';
 import { TypingService } from './typing.service';
 
 @Module({
-  imports: [RoomsModule, MessagesModule],
+  imports: [AuthModule, AccessModule, MessagesModule, PresenceModule, UsersModule],
   providers: [ChatGateway, SocketServerRef, SocketAuthenticator, SocketConnectionsService, SocketRateLimiter, TypingService, RealtimeFanout],
 })
 export class RealtimeModule {}

@@ -1,6 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AccessService } from '../access/access.service';
 import { PresenceService } from '../presence/presence.service';
 import type { ChatSocket } from './chat-socket';
@@ -21,7 +19,6 @@ export class SocketConnectionsService {
   private readonly open = new Set<string>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly presence: PresenceService,
     private readonly typing: TypingService,
@@ -35,9 +32,7 @@ export class SocketConnectionsService {
   async subscribe(socket: ChatSocket): Promise<void> {
     const { userId } = socket.data.principal;
     await socket.join(userChannel(userId));
-    const rows: Array<{ room_id: string }> = await this.dataSource.query(`SELECT room_id FROM chat_room_members WHERE user_id = $1`, [userId]);
-    const allowed = await this.access.allowedByHostPolicy(userId, rows.map((row) => row.room_id));
-    await socket.join([...allowed].map(roomChannel));
+    await socket.join((await this.access.subscribedRoomIds(userId)).map(roomChannel));
   }
 
   /** The socket is connected: it counts for presence and is closed when its token expires. */

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { ChatConfig } from '../common/chat-config';
-import { roomNotFound } from '../common/chat-error';
+import { AccessService } from '../access/access.service';
 import type { ChatSocket } from './chat-socket';
 import { roomChannel, userChannel } from './chat-socket-events';
 import { SocketServerRef } from './socket-server.ref';
@@ -26,15 +26,16 @@ export class TypingService implements OnModuleDestroy {
 
   constructor(
     private readonly server: SocketServerRef,
+    private readonly access: AccessService,
     config: ChatConfig,
   ) {
     this.timeoutMs = config.options.realtime?.typingTimeoutMs ?? DEFAULT_TYPING_TIMEOUT_MS;
   }
 
-  /** Membership is the socket's subscription: a socket is in `room:<id>` exactly while its user is a member. */
-  set(socket: ChatSocket, roomId: string, isTyping: boolean): void {
-    if (!socket.rooms.has(roomChannel(roomId))) throw roomNotFound();
+  /** Members only, as the access layer says (a socket's subscriptions are no proof: they follow membership late). */
+  async set(socket: ChatSocket, roomId: string, isTyping: boolean): Promise<void> {
     const { userId } = socket.data.principal;
+    await this.access.memberRoom(userId, roomId);
     this.end(socket.id, roomId);
     if (isTyping) {
       const timer = setTimeout(() => this.stop(socket.id, roomId), this.timeoutMs);

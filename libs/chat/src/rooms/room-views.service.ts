@@ -6,8 +6,8 @@ import { MessageViewsService } from '../messages/message-views.service';
 import type { MessageResponse } from '../messages/dto/message.response';
 import { UsersService } from '../users/users.service';
 import { toRoomResponse, type RoomResponse } from './dto/room.response';
-import { RoomMemberEntity } from './entities/room-member.entity';
-import { unreadCounts } from './unread-counts';
+import { RoomMemberEntity } from '../members/entities/room-member.entity';
+import { unreadCounts } from '../messages/unread-counts';
 import type { RoomEntity } from './entities/room.entity';
 
 /**

@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ChatAuthGuard } from '../auth/chat-auth.guard';
+import { ChatApi } from '../auth/chat-api.decorator';
+import { IdParam } from '../common/canonical-id';
+import { RequireRoom } from '../access/require-room.decorator';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Page } from '../common/pagination';
@@ -14,12 +16,7 @@ import { RoomPageResponse, RoomResponse } from './dto/room.response';
 import { UpdateRoomDto } from './dto/update-room.dto';
 import { RoomsService } from './rooms.service';
 
-@ApiTags('rooms')
-@ApiBearerAuth()
-@ApiChatErrors(401)
-@Controller('rooms')
-@UseGuards(ChatAuthGuard)
-@UsePipes(chatValidationPipe)
+@ChatApi('rooms', 'rooms')
 export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
 
@@ -43,71 +40,79 @@ export class RoomsController {
   }
 
   @Get(':roomId')
+  @RequireRoom('room.view')
   @ApiOperation({ operationId: 'getRoom' })
   @ApiOkResponse({ type: RoomResponse })
   @ApiChatErrors(404)
-  get(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<RoomResponse> {
+  get(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<RoomResponse> {
     return this.rooms.get(principal, roomId);
   }
 
   @Patch(':roomId')
+  @RequireRoom('room.edit')
   @ApiOperation({ operationId: 'updateRoom', summary: 'Change some of the room fields (owner and admins)' })
   @ApiOkResponse({ type: RoomResponse })
   @ApiChatErrors(400, 403, 404)
-  update(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Body() dto: UpdateRoomDto): Promise<RoomResponse> {
+  update(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Body() dto: UpdateRoomDto): Promise<RoomResponse> {
     return this.rooms.update(principal, roomId, dto, false);
   }
 
   @Put(':roomId')
+  @RequireRoom('room.edit')
   @ApiOperation({ operationId: 'replaceRoom', summary: 'Replace the room fields (owner and admins)' })
   @ApiOkResponse({ type: RoomResponse })
   @ApiChatErrors(400, 403, 404)
-  replace(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Body() dto: ReplaceRoomDto): Promise<RoomResponse> {
+  replace(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Body() dto: ReplaceRoomDto): Promise<RoomResponse> {
     return this.rooms.update(principal, roomId, dto, true);
   }
 
   @Delete(':roomId')
   @HttpCode(204)
+  @RequireRoom('room.delete')
   @ApiOperation({ operationId: 'deleteRoom', summary: 'Delete the room and everything in it (owner)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiChatErrors(403, 404)
-  remove(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<void> {
+  remove(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<void> {
     return this.rooms.remove(principal, roomId);
   }
 
   @Post(':roomId/join')
   @HttpCode(200)
+  @RequireRoom('room.view')
   @ApiOperation({ operationId: 'joinRoom', summary: 'Join a public group room' })
   @ApiChatErrors(403, 404, { status: 409, description: 'Already a member' })
   @ApiOkResponse({ type: RoomResponse })
-  join(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<RoomResponse> {
+  join(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<RoomResponse> {
     return this.rooms.join(principal, roomId);
   }
 
   @Post(':roomId/leave')
   @HttpCode(204)
+  @RequireRoom('room.leave')
   @ApiOperation({ operationId: 'leaveRoom', summary: 'Leave a group room (the owner hands ownership over first)' })
   @ApiNoContentResponse({ description: 'Left' })
   @ApiChatErrors(403, 404, { status: 409, description: 'The owner must hand ownership over first' })
-  leave(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<void> {
+  leave(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<void> {
     return this.rooms.leave(principal, roomId);
   }
 
   @Post(':roomId/mute')
   @HttpCode(200)
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'muteRoom', summary: 'Mute the room for the caller (no push notifications)' })
   @ApiChatErrors(404)
   @ApiOkResponse({ type: RoomResponse })
-  mute(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<RoomResponse> {
+  mute(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<RoomResponse> {
     return this.rooms.setMuted(principal, roomId, true);
   }
 
   @Post(':roomId/unmute')
   @HttpCode(200)
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'unmuteRoom' })
   @ApiChatErrors(404)
   @ApiOkResponse({ type: RoomResponse })
-  unmute(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string): Promise<RoomResponse> {
+  unmute(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<RoomResponse> {
     return this.rooms.setMuted(principal, roomId, false);
   }
 }

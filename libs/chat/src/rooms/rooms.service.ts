@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { canDeleteRoom, canEditRoom, canJoinRoom, canLeaveRoom } from '../access/access-rules';
+import { canJoinRoom } from '../access/access-rules';
 import { AccessService } from '../access/access.service';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatConfig } from '../common/chat-config';
@@ -15,11 +15,11 @@ import type { ListRoomsQueryDto } from './dto/list-rooms.query';
 import type { ReplaceRoomDto } from './dto/replace-room.dto';
 import type { RoomResponse } from './dto/room.response';
 import type { UpdateRoomDto } from './dto/update-room.dto';
-import { RoomMemberEntity } from './entities/room-member.entity';
+import { RoomMemberEntity } from '../members/entities/room-member.entity';
 import { RoomEntity } from './entities/room.entity';
-import { MemberEventsPublisher } from './member-events.publisher';
-import { bumpRoomVersion } from './room-counters';
-import { RoomMembershipService } from './room-membership.service';
+import { MemberEventsPublisher } from '../members/member-events.publisher';
+import { bumpRoomVersion } from '../common/room-counters';
+import { RoomMembershipService } from '../members/room-membership.service';
 import { RoomViewsService } from './room-views.service';
 
 /** Postgres' unique_violation. */
@@ -54,7 +54,7 @@ export class RoomsService {
     }
     const page = await newestFirstPage(rooms, { at: 'r.last_activity_at', tie: { column: 'r.id', type: 'uuid', of: (room) => room.id }, limit, cursor: query.cursor });
     // The host's policy may hide some rooms of the page; the cursor still moves past them.
-    const allowed = await this.access.allowedByHostPolicy(principal.userId, page.items.map((room) => room.id));
+    const allowed = await this.access.rooms(principal.userId, 'room.view', page.items.map((room) => room.id));
     return { items: await this.views.many(principal.userId, page.items.filter((room) => allowed.has(room.id))), nextCursor: page.nextCursor };
   }
 
@@ -64,7 +64,7 @@ export class RoomsService {
   }
 
   async get(principal: ChatPrincipal, roomId: string): Promise<RoomResponse> {
-    const { room } = await this.access.visibleRoom(principal.userId, roomId);
+    const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.view', roomId);
     return this.views.one(principal.userId, room);
   }
 
@@ -73,8 +73,7 @@ export class RoomsService {
     const given = Object.fromEntries(Object.entries(dto).filter(([, value]) => value !== undefined)) as UpdateRoomDto;
     const changes: UpdateRoomDto = replace ? { title: '', description: '', isPublic: false, imageId: null, ...given } : given;
     const { room, snapshot } = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.visibleRoom(principal.userId, roomId, { manager, lock: true });
-      this.access.require(canEditRoom(room, membership), 'Only the owner and admins can edit this room');
+      const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.edit', roomId, { manager, lock: true });
       const next = {
         title: changes.title === undefined ? room.title : changes.title.trim(),
         description: changes.description === undefined ? room.description : changes.description.trim(),
@@ -97,8 +96,7 @@ export class RoomsService {
   /** Deletes a group room with everything in it: the owner only. */
   async remove(principal: ChatPrincipal, roomId: string): Promise<void> {
     const memberIds = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.visibleRoom(principal.userId, roomId, { manager, lock: true });
-      this.access.require(canDeleteRoom(room, membership), 'Only the owner can delete this room');
+      const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.delete', roomId, { manager, lock: true });
       const members = await manager.getRepository(RoomMemberEntity).find({ select: { userId: true }, where: { roomId } });
       await manager.getRepository(RoomEntity).delete(room.id);
       return members.map((member) => member.userId);
@@ -108,7 +106,7 @@ export class RoomsService {
 
   async join(principal: ChatPrincipal, roomId: string): Promise<RoomResponse> {
     const { room, member } = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.visibleRoom(principal.userId, roomId, { manager, lock: true });
+      const { room, membership } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.view', roomId, { manager, lock: true });
       if (membership) throw new ChatError('ALREADY_MEMBER', 'You are already a member of this room');
       this.access.require(canJoinRoom(room, membership), 'Only public group rooms can be joined');
       const member = await this.membership.add(manager, room.id, principal.userId, 'member');
@@ -120,8 +118,7 @@ export class RoomsService {
 
   async leave(principal: ChatPrincipal, roomId: string): Promise<void> {
     const { member, version } = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
-      this.access.require(canLeaveRoom(room, membership), 'Nobody can leave a direct room');
+      const { membership } = await this.access.member<RoomEntity, RoomMemberEntity>(principal.userId, 'room.leave', roomId, { manager, lock: true });
       if (membership.role === 'owner') {
         throw new ChatError('CONFLICT', 'The owner must hand ownership to another member (PATCH their role to owner) or delete the room before leaving');
       }
@@ -132,7 +129,7 @@ export class RoomsService {
 
   /** Mute is the caller's own preference: it changes no shared state, so it is not a room change. */
   async setMuted(principal: ChatPrincipal, roomId: string, muted: boolean): Promise<RoomResponse> {
-    const { room } = await this.access.memberRoom(principal.userId, roomId);
+    const { room } = await this.access.memberRoom<RoomEntity, RoomMemberEntity>(principal.userId, roomId);
     await this.dataSource.getRepository(RoomMemberEntity).update({ roomId: room.id, userId: principal.userId }, { muted });
     return this.views.one(principal.userId, room);
   }

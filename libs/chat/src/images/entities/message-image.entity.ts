@@ -1,5 +1,4 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { MessageEntity } from '../../messages/entities/message.entity';
 import { ImageEntity } from './image.entity';
 
 /**
@@ -17,9 +16,10 @@ export class MessageImageEntity {
   @PrimaryColumn({ name: 'image_id', type: 'uuid', primaryKeyConstraintName: 'chat_message_images_pk' })
   imageId: string;
 
-  @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })
+  // Named, not imported: the messages feature depends on this one, never the reverse.
+  @ManyToOne('MessageEntity', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'message_id', foreignKeyConstraintName: 'chat_message_images_message_fk' })
-  message?: MessageEntity;
+  message?: object;
 
   @ManyToOne(() => ImageEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'image_id', foreignKeyConstraintName: 'chat_message_images_image_fk' })

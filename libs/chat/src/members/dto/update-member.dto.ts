@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import type { MemberRole } from '../../rooms/entities/room-member.entity';
+import type { MemberRole } from '../entities/room-member.entity';
 
 export class UpdateMemberDto {
   /** `owner` hands ownership over: the member becomes owner and the caller becomes admin. */

@@ -1,13 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Min } from 'class-validator';
+import { IsInt, IsISO8601, IsOptional, IsString, Length, Min } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
+import { IsChatId } from '../../common/canonical-id';
 
 export class ListMessagesQueryDto extends PageQueryDto {
   /** List one thread (oldest first) instead of the room's top-level messages (newest first). */
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('all')
+  @IsChatId()
   parentId?: string;
 
   /** Only messages with a smaller seq. */

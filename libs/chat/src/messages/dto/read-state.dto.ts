@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsUUID, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, Max, Min } from 'class-validator';
+import { IsChatId } from '../../common/canonical-id';
 
 /** `POST /rooms/{roomId}/read` and `/delivered`: up to which seq. */
 export class SeqDto {
@@ -12,11 +13,11 @@ export class SeqDto {
 
 /** `POST /rooms/{roomId}/messages/seen`: marks read up to the newest of these messages. */
 export class SeenDto {
-  @ApiProperty({ type: [String], minItems: 1, maxItems: 100 })
+  @ApiProperty({ type: 'array', items: { type: 'string', format: 'uuid' }, minItems: 1, maxItems: 100 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
-  @IsUUID('all', { each: true })
+  @IsChatId({ each: true })
   messageIds: string[];
 }
 

@@ -1,5 +1,4 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { RoomEntity } from '../../rooms/entities/room.entity';
 
 /**
  * A message. `seq` numbers the messages of a room without gaps in commit order; `version` is the room version
@@ -22,9 +21,10 @@ export class MessageEntity {
   @Column({ name: 'room_id', type: 'uuid' })
   roomId: string;
 
-  @ManyToOne(() => RoomEntity, { onDelete: 'CASCADE' })
+  // Named, not imported: the rooms feature depends on this one, never the reverse.
+  @ManyToOne('RoomEntity', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'room_id', foreignKeyConstraintName: 'chat_messages_room_fk' })
-  room?: RoomEntity;
+  room?: object;
 
   @Column({ type: 'integer' })
   seq: number;

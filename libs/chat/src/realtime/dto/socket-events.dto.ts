@@ -1,15 +1,16 @@
-import { IsBoolean, IsInt, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 import { CreateMessageDto } from '../../messages/dto/create-message.dto';
+import { IsChatId } from '../../common/canonical-id';
 
 /** `message.send`: the REST body plus the room. */
 export class SendMessageEventDto extends CreateMessageDto {
-  @IsUUID('all')
+  @IsChatId()
   roomId: string;
 }
 
 /** `room.read` and `room.delivered`. */
 export class RoomSeqEventDto {
-  @IsUUID('all')
+  @IsChatId()
   roomId: string;
 
   @IsInt()
@@ -20,7 +21,7 @@ export class RoomSeqEventDto {
 
 /** `typing`. */
 export class TypingEventDto {
-  @IsUUID('all')
+  @IsChatId()
   roomId: string;
 
   @IsBoolean()

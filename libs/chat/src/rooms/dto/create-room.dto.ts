@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import type { RoomType } from '../entities/room.entity';
+import { IsChatId } from '../../common/canonical-id';
 
 export class CreateRoomDto {
   /** `direct`: one-to-one, exactly one other member. `group`: any number of members. */
@@ -38,6 +39,6 @@ export class CreateRoomDto {
   /** The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only. */
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true })
   @IsOptional()
-  @IsUUID('all')
+  @IsChatId()
   imageId?: string | null;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsChatId } from '../../common/canonical-id';
 
 /** PUT: the room's editable fields as a whole; an omitted optional field returns to its default. */
 export class ReplaceRoomDto {
@@ -22,6 +23,6 @@ export class ReplaceRoomDto {
   /** The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only. */
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true })
   @IsOptional()
-  @IsUUID('all')
+  @IsChatId()
   imageId?: string | null;
 }

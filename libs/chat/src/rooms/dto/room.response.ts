@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MessageResponse } from '../../messages/dto/message.response';
-import type { MemberRole, RoomMemberEntity } from '../entities/room-member.entity';
+import type { MemberRole, RoomMemberEntity } from '../../members/entities/room-member.entity';
 import type { RoomEntity, RoomType } from '../entities/room.entity';
 
 /** The caller's own state in a room. */

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsChatId } from '../../common/canonical-id';
 
 /** PATCH: the fields given change, the others stay. */
 export class UpdateRoomDto {
@@ -23,6 +24,6 @@ export class UpdateRoomDto {
   /** The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only. */
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true })
   @IsOptional()
-  @IsUUID('all')
+  @IsChatId()
   imageId?: string | null;
 }

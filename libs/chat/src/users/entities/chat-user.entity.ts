@@ -15,9 +15,6 @@ export class ChatUserEntity {
   @Column({ name: 'avatar_url', type: 'text', nullable: true })
   avatarUrl: string | null;
 
-  @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
-  lastSeenAt: Date | null;
-
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

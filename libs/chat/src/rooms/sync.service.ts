@@ -3,13 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, MoreThan } from 'typeorm';
 import { AccessService } from '../access/access.service';
 import type { ChatPrincipal } from '../auth/chat-principal';
-import { RoomMemberRemovalEntity } from '../rooms/entities/room-member-removal.entity';
-import { RoomMemberEntity } from '../rooms/entities/room-member.entity';
-import { MemberViewsService } from '../rooms/member-views.service';
-import { RoomViewsService } from '../rooms/room-views.service';
+import { RoomMemberRemovalEntity } from '../members/entities/room-member-removal.entity';
+import { RoomMemberEntity } from '../members/entities/room-member.entity';
+import type { RoomEntity } from './entities/room.entity';
+import { MemberViewsService } from '../members/member-views.service';
+import { RoomViewsService } from './room-views.service';
 import type { ChangesResponse } from './dto/changes.dto';
-import { MessageEntity } from './entities/message.entity';
-import { MessageViewsService } from './message-views.service';
+import { MessageEntity } from '../messages/entities/message.entity';
+import { MessageViewsService } from '../messages/message-views.service';
 
 /**
  * `changes?since=`: every row stamped with a room version above `since`. All reads share one REPEATABLE READ
@@ -28,7 +29,7 @@ export class SyncService {
 
   async changes(principal: ChatPrincipal, roomId: string, since: number): Promise<ChangesResponse> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const { room } = await this.access.memberRoom(principal.userId, roomId, { manager });
+      const { room } = await this.access.memberRoom<RoomEntity>(principal.userId, roomId, { manager });
       const changedSince = { roomId, version: MoreThan(since) };
       const messages = await manager.getRepository(MessageEntity).find({ where: changedSince, order: { seq: 'ASC' } });
       const members = await manager.getRepository(RoomMemberEntity).find({ where: changedSince, order: { userId: 'ASC' } });

@@ -1,6 +1,8 @@
 import { Controller, Get, Param, Query, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ChatAuthGuard } from '../auth/chat-auth.guard';
+import { ChatApi } from '../auth/chat-api.decorator';
+import { IdParam } from '../common/canonical-id';
+import { RequireRoom } from '../access/require-room.decorator';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiChatErrors } from '../common/api-error-responses';
@@ -8,20 +10,16 @@ import { chatValidationPipe } from '../common/validation';
 import { ChangesQueryDto, ChangesResponse } from './dto/changes.dto';
 import { SyncService } from './sync.service';
 
-@ApiTags('rooms')
-@ApiBearerAuth()
-@ApiChatErrors(401)
-@Controller('rooms/:roomId/changes')
-@UseGuards(ChatAuthGuard)
-@UsePipes(chatValidationPipe)
+@ChatApi('rooms/:roomId/changes', 'rooms')
 export class SyncController {
   constructor(private readonly sync: SyncService) {}
 
   @Get()
+  @RequireRoom('room.read')
   @ApiOperation({ operationId: 'getRoomChanges', summary: 'Everything changed in the room after version `since`' })
   @ApiOkResponse({ type: ChangesResponse })
   @ApiChatErrors(400, 404)
-  changes(@CurrentUser() principal: ChatPrincipal, @Param('roomId') roomId: string, @Query() query: ChangesQueryDto): Promise<ChangesResponse> {
+  changes(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Query() query: ChangesQueryDto): Promise<ChangesResponse> {
     return this.sync.changes(principal, roomId, query.since);
   }
 }

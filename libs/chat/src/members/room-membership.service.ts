@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { UsersService } from '../users/users.service';
 import { RoomMemberRemovalEntity } from './entities/room-member-removal.entity';
 import { RoomMemberEntity, type MemberRole } from './entities/room-member.entity';
-import { bumpRoomVersion } from './room-counters';
+import { bumpRoomVersion } from '../common/room-counters';
 
 /**
  * The only writer of memberships, shared by room creation, join, leave and the member routes, so that every

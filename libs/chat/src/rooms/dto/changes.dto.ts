@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, Min } from 'class-validator';
-import { MemberResponse } from '../../rooms/dto/member.response';
-import { RoomResponse } from '../../rooms/dto/room.response';
-import { MessageResponse } from './message.response';
+import { MemberResponse } from '../../members/dto/member.response';
+import { RoomResponse } from './room.response';
+import { MessageResponse } from '../../messages/dto/message.response';
 
 export class ChangesQueryDto {
   /** The room version the client has; everything changed after it is returned. */

@@ -1,5 +1,4 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { RoomEntity } from './room.entity';
 
 /**
  * Who left or was removed from a room, at which room version: what `changes?since=` reports as
@@ -13,9 +12,10 @@ export class RoomMemberRemovalEntity {
   @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 255, primaryKeyConstraintName: 'chat_room_member_removals_pk' })
   userId: string;
 
-  @ManyToOne(() => RoomEntity, { onDelete: 'CASCADE' })
+  // Named, not imported: the rooms feature depends on this one, never the reverse.
+  @ManyToOne('RoomEntity', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'room_id', foreignKeyConstraintName: 'chat_room_member_removals_room_fk' })
-  room?: RoomEntity;
+  room?: object;
 
   @Column({ type: 'integer' })
   version: number;

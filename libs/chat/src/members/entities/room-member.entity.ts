@@ -1,5 +1,4 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { RoomEntity } from './room.entity';
 
 export type MemberRole = 'owner' | 'admin' | 'member';
 
@@ -15,9 +14,10 @@ export class RoomMemberEntity {
   @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 255, primaryKeyConstraintName: 'chat_room_members_pk' })
   userId: string;
 
-  @ManyToOne(() => RoomEntity, { onDelete: 'CASCADE' })
+  // Named, not imported: the rooms feature depends on this one, never the reverse.
+  @ManyToOne('RoomEntity', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'room_id', foreignKeyConstraintName: 'chat_room_members_room_fk' })
-  room?: RoomEntity;
+  room?: object;
 
   @Column({ type: 'varchar', length: 16 })
   role: MemberRole;

@@ -1,0 +1,31 @@
+/**
+ * What the access layer reads of rooms and memberships. The feature modules own the entities (and pass them
+ * as the type arguments of AccessService's methods); the access layer sits below them and imports none, so no
+ * feature folder depends on another through it.
+ */
+export type RoomType = 'direct' | 'group';
+export type MemberRole = 'owner' | 'admin' | 'member';
+
+export interface AccessRoom {
+  id: string;
+  type: RoomType;
+  isPublic: boolean;
+  creatorId: string;
+}
+
+export interface AccessMembership {
+  roomId: string;
+  userId: string;
+  role: MemberRole;
+}
+
+/** A room with the caller's membership of it (null: not a member, e.g. a public room seen from outside). */
+export interface RoomAccess<R extends AccessRoom = AccessRoom, M extends AccessMembership = AccessMembership> {
+  room: R;
+  membership: M | null;
+}
+
+/** A room the caller is a member of. */
+export interface MemberAccess<R extends AccessRoom = AccessRoom, M extends AccessMembership = AccessMembership> extends RoomAccess<R, M> {
+  membership: M;
+}
