@@ -176,6 +176,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/rooms/{roomId}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything changed in the room after version `since` */
+        get: operations["getRoomChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chat/rooms/{roomId}/members": {
         parameters: {
             query?: never;
@@ -394,23 +411,6 @@ export interface paths {
         };
         /** Pinned messages, most recently pinned first */
         get: operations["listPins"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/chat/rooms/{roomId}/changes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Everything changed in the room after version `since` */
-        get: operations["getRoomChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -703,6 +703,17 @@ export interface components {
             /** @description Connected anywhere right now. */
             online: boolean;
         };
+        ChangesResponse: {
+            /** @description The room version the response brings the client to. */
+            version: number;
+            room: components["schemas"]["RoomResponse"];
+            /** @description Messages created or changed after `since`, by seq; deleted ones as tombstones. */
+            messages: components["schemas"]["MessageResponse"][];
+            /** @description Members added or changed after `since`. */
+            members: components["schemas"]["MemberResponse"][];
+            /** @description Users who left or were removed after `since` (and are not members now). */
+            removedMemberIds: string[];
+        };
         MemberPageResponse: {
             items: components["schemas"]["MemberResponse"][];
             /** @description Pass it as `?cursor=` for the next page; null on the last page */
@@ -774,17 +785,6 @@ export interface components {
             seenBy: string[];
             /** @description Members (other than the sender) whose client received the message. */
             deliveredTo: string[];
-        };
-        ChangesResponse: {
-            /** @description The room version the response brings the client to. */
-            version: number;
-            room: components["schemas"]["RoomResponse"];
-            /** @description Messages created or changed after `since`, by seq; deleted ones as tombstones. */
-            messages: components["schemas"]["MessageResponse"][];
-            /** @description Members added or changed after `since`. */
-            members: components["schemas"]["MemberResponse"][];
-            /** @description Users who left or were removed after `since` (and are not members now). */
-            removedMemberIds: string[];
         };
         ImagePageResponse: {
             items: components["schemas"]["ImageResponse"][];
@@ -1568,6 +1568,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoomResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getRoomChanges: {
+        parameters: {
+            query: {
+                /** @description The room version the client has; everything changed after it is returned. */
+                since: number;
+            };
+            header?: never;
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No valid bearer token */
@@ -2758,57 +2809,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessagePageResponse"];
-                };
-            };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No valid bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found, or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    getRoomChanges: {
-        parameters: {
-            query: {
-                /** @description The room version the client has; everything changed after it is returned. */
-                since: number;
-            };
-            header?: never;
-            path: {
-                roomId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChangesResponse"];
                 };
             };
             /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */

@@ -1,0 +1,704 @@
+/**
+ * The authorization matrix: every chat operation of the OpenAPI document, and every client socket event and the
+ * room subscription, × six callers × three kinds of room, each cell asserting the answer API.md promises.
+ *
+ * To add a route (or a variant of one):
+ *   1. Add a row to EXPECTED below, keyed by the route's operationId (a variant: `operationId[what differs]`),
+ *      with an answer for each room kind (`row` for group rooms: outsider, member, admin, owner, removed,
+ *      other-room; `dm` for direct rooms: outsider, member, other-room; `NA` where a cell cannot exist).
+ *   2. Say how to call it in HOW (path parameters, query, body; `mutates: true` when one caller's call can change
+ *      what another caller would get, so each cell gets a fresh room; `fixture`/`prepare`/`before` for the state
+ *      it needs). Method and path come from the OpenAPI document, never from here.
+ * The first tests fail while the document has an operation that EXPECTED lacks, or EXPECTED names one the
+ * document no longer has. Where API.md is silent the row takes the server's answer and says so in a comment.
+ *
+ * Every cell runs in a beforeAll (cells of one room in parallel, rooms in a small pool); the `it`s then compare.
+ */
+import type { ChatClientToServerEvents } from '@parley/chat';
+import type { Response } from 'supertest';
+import { BASE } from './support/chat-client';
+import { pngImage } from './support/image-fixtures';
+import { CALLERS, ROOM_KINDS, WAS_MEMBER, callersOf, inPool, must, newUser, roomFixtures, type Caller, type RoomFixture, type RoomKind } from './support/room-fixtures';
+import { ask, closeSockets, connectSocket, nextEvent, record, type ChatClient } from './support/sockets';
+import { startTestApp, type TestApp, type TestUser } from './support/test-app';
+
+// ---------------------------------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------------------------------
+
+/** An HTTP status, a socket acknowledgement (`ok` or the error's statusCode), or one of the outcomes below. */
+type Outcome = number | typeof LISTED | typeof HIDDEN | typeof OK | typeof RECEIVES | typeof NOT_RECEIVED;
+/** 200, and the fixture's room (or user, for presence) is in the answer. */
+const LISTED = '200 listed';
+/** 200, and the fixture's room (or user) is not in the answer. */
+const HIDDEN = '200 not listed';
+/** The socket acknowledgement is `{ ok: true }`. */
+const OK = 'ok';
+/** The caller's socket gets the room's `message.created` (before a later sentinel message of another room). */
+const RECEIVES = 'receives';
+/** The caller's socket gets a sentinel sent after the room's message, and not the room's message before it. */
+const NOT_RECEIVED = 'not received';
+/** The cell cannot exist (no owner in a direct room, no message of their own for an outsider...). */
+const NA = null;
+
+type Cell = Outcome | typeof NA;
+type Row = Record<Caller, Cell>;
+type Column = Record<RoomKind, Row | typeof NA>;
+
+/** Group rooms: one answer per caller, in the order outsider, member, admin, owner, removed, other-room. */
+const row = (outsider: Cell, member: Cell, admin: Cell, owner: Cell, removed: Cell, otherRoom: Cell): Row => ({ outsider, member, admin, owner, removed, 'other-room': otherRoom });
+/** Direct rooms: outsider, member, other-room (nobody else exists in a direct room). */
+const dm = (outsider: Cell, member: Cell, otherRoom: Cell): Row => ({ outsider, member, admin: NA, owner: NA, removed: NA, 'other-room': otherRoom });
+
+/**
+ * operation → room kind → caller → expected answer. The target of an operation is, unless the key says
+ * otherwise: the room; the "poster"'s message (a plain member who is none of the callers; in a direct room the
+ * other member); the poster as user; the poster's image attached to that message.
+ * "silent" marks a cell where API.md does not decide and the row records the server's current answer.
+ */
+const EXPECTED = {
+  //                                      outsider  member    admin     owner     removed   other-room
+  'listRooms[scope=mine]': {
+    'private-group': row(HIDDEN, LISTED, LISTED, LISTED, HIDDEN, HIDDEN),
+    'public-group': row(HIDDEN, LISTED, LISTED, LISTED, HIDDEN, HIDDEN),
+    direct: dm(HIDDEN, LISTED, HIDDEN),
+  },
+  'listRooms[scope=public]': {
+    'private-group': row(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    'public-group': row(LISTED, LISTED, LISTED, LISTED, LISTED, LISTED),
+    direct: dm(HIDDEN, HIDDEN, HIDDEN),
+  },
+  // Creates a room of that kind with the poster: anybody may; the direct room of a pair exists once (200).
+  createRoom: {
+    'private-group': row(201, 201, 201, 201, 201, 201),
+    'public-group': row(201, 201, 201, 201, 201, 201),
+    direct: dm(201, 200, 201),
+  },
+  getRoom: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(404, 200, 404),
+  },
+  // silent: a visible (public) room answers 403 to non-members, not 404.
+  updateRoom: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(403, 403, 200, 200, 403, 403),
+    direct: dm(404, 403, 404),
+  },
+  replaceRoom: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(403, 403, 200, 200, 403, 403),
+    direct: dm(404, 403, 404),
+  },
+  deleteRoom: {
+    'private-group': row(404, 403, 403, 204, 404, 404),
+    'public-group': row(403, 403, 403, 204, 403, 403),
+    direct: dm(404, 403, 404),
+  },
+  // silent: joining a room you are in is 409.
+  joinRoom: {
+    'private-group': row(404, 409, 409, 409, 404, 404),
+    'public-group': row(200, 409, 409, 409, 200, 200),
+    direct: dm(404, 409, 404),
+  },
+  // silent: the owner cannot leave before handing ownership over (409); non-members of a public room get 404.
+  leaveRoom: {
+    'private-group': row(404, 204, 204, 409, 404, 404),
+    'public-group': row(404, 204, 204, 409, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Member-only routes: a public room's non-members get 404 like anybody else's (silent: not 403).
+  muteRoom: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  unmuteRoom: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  markRoomRead: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  markRoomDelivered: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  markMessagesSeen: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  getRoomChanges: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  // silent: a public room's member list is members-only (404).
+  listMembers: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  getMember: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  // Adds the newcomer. silent: a public room's non-members get 404 here (403 on updateRoom/deleteRoom).
+  'addMember[role=member]': {
+    'private-group': row(404, 403, 201, 201, 404, 404),
+    'public-group': row(404, 403, 201, 201, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'addMember[role=admin]': {
+    'private-group': row(404, 403, 403, 201, 404, 404),
+    'public-group': row(404, 403, 403, 201, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Makes the poster an admin: the owner only.
+  updateMember: {
+    'private-group': row(404, 403, 403, 200, 404, 404),
+    'public-group': row(404, 403, 403, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // silent: the owner removing themself is 409 (hand ownership over first), as for leaveRoom.
+  'removeMember[target=self]': {
+    'private-group': row(404, 204, 204, 409, 404, 404),
+    'public-group': row(404, 204, 204, 409, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'removeMember[target=member]': {
+    'private-group': row(404, 403, 204, 204, 404, 404),
+    'public-group': row(404, 403, 204, 204, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // silent ("owner/admin"): an admin cannot remove another admin (403); the owner can.
+  'removeMember[target=admin]': {
+    'private-group': row(404, 403, 403, 204, 404, 404),
+    'public-group': row(404, 403, 403, 204, 404, 404),
+    direct: NA,
+  },
+  'removeMember[target=owner]': {
+    'private-group': row(404, 403, 403, 409, 404, 404),
+    'public-group': row(404, 403, 403, 409, 404, 404),
+    direct: NA,
+  },
+  // silent: a public room's messages are members-only, and non-members get 404 (not 403).
+  listMessages: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  createMessage: {
+    'private-group': row(404, 201, 201, 201, 404, 404),
+    'public-group': row(404, 201, 201, 201, 404, 404),
+    direct: dm(404, 201, 404),
+  },
+  getMessage: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  // Edits: the sender only. [own]: the caller's own message (the removed member's: sent while a member).
+  'updateMessage[others]': {
+    'private-group': row(404, 403, 403, 403, 404, 404),
+    'public-group': row(404, 403, 403, 403, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'updateMessage[own]': {
+    'private-group': row(NA, 200, 200, 200, 404, NA),
+    'public-group': row(NA, 200, 200, 200, 404, NA),
+    direct: dm(NA, 200, NA),
+  },
+  'replaceMessage[others]': {
+    'private-group': row(404, 403, 403, 403, 404, 404),
+    'public-group': row(404, 403, 403, 403, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'replaceMessage[own]': {
+    'private-group': row(NA, 200, 200, 200, 404, NA),
+    'public-group': row(NA, 200, 200, 200, 404, NA),
+    direct: dm(NA, 200, NA),
+  },
+  'deleteMessage[others]': {
+    'private-group': row(404, 403, 204, 204, 404, 404),
+    'public-group': row(404, 403, 204, 204, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'deleteMessage[own]': {
+    'private-group': row(NA, 204, 204, 204, 404, NA),
+    'public-group': row(NA, 204, 204, 204, 404, NA),
+    direct: dm(NA, 204, NA),
+  },
+  'getMessageHistory[others]': {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'getMessageHistory[own]': {
+    'private-group': row(NA, 200, 200, 200, 404, NA),
+    'public-group': row(NA, 200, 200, 200, 404, NA),
+    direct: dm(NA, 200, NA),
+  },
+  addReaction: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  // The caller's own reaction (the removed member reacted while a member).
+  removeReaction: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  getMessageReceipts: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  // Owner and admins; a direct room has neither, so nobody pins there.
+  pinMessage: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // The target was pinned by the owner first.
+  unpinMessage: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  listPins: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  // Images are the caller's own or attached in rooms: the room kind does not matter to these two.
+  uploadImage: {
+    'private-group': row(201, 201, 201, 201, 201, 201),
+    'public-group': row(201, 201, 201, 201, 201, 201),
+    direct: dm(201, 201, 201),
+  },
+  listImages: {
+    'private-group': row(200, 200, 200, 200, 200, 200),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(200, 200, 200),
+  },
+  // The poster's image attached to the target message: served to the uploader and the room's members only.
+  getImage: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  getImageFile: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  getImageThumbnail: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  // The uploader only. silent: those who can see the image get 403, the others 404.
+  deleteImage: {
+    'private-group': row(404, 403, 403, 403, 404, 404),
+    'public-group': row(404, 403, 403, 403, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // [own]: an image the caller uploaded (attached to a message of the room if they were a member): the uploader
+  // always sees and deletes it, removed from the room or not.
+  'getImage[own]': {
+    'private-group': row(200, 200, 200, 200, 200, 200),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(200, 200, 200),
+  },
+  'getImageFile[own]': {
+    'private-group': row(200, 200, 200, 200, 200, 200),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(200, 200, 200),
+  },
+  'deleteImage[own]': {
+    'private-group': row(204, 204, 204, 204, 204, 204),
+    'public-group': row(204, 204, 204, 204, 204, 204),
+    direct: dm(204, 204, 204),
+  },
+  // The poster's presence: only for users who share a room with them.
+  getPresence: {
+    'private-group': row(HIDDEN, LISTED, LISTED, LISTED, HIDDEN, HIDDEN),
+    'public-group': row(HIDDEN, LISTED, LISTED, LISTED, HIDDEN, HIDDEN),
+    direct: dm(HIDDEN, LISTED, HIDDEN),
+  },
+  // Socket events (acknowledgements: same rules and codes as HTTP). The caller's socket connected while the
+  // removed member was still a member.
+  'ws:message.send': {
+    'private-group': row(404, OK, OK, OK, 404, 404),
+    'public-group': row(404, OK, OK, OK, 404, 404),
+    direct: dm(404, OK, 404),
+  },
+  'ws:room.read': {
+    'private-group': row(404, OK, OK, OK, 404, 404),
+    'public-group': row(404, OK, OK, OK, 404, 404),
+    direct: dm(404, OK, 404),
+  },
+  'ws:room.delivered': {
+    'private-group': row(404, OK, OK, OK, 404, 404),
+    'public-group': row(404, OK, OK, OK, 404, 404),
+    direct: dm(404, OK, 404),
+  },
+  'ws:typing': {
+    'private-group': row(404, OK, OK, OK, 404, 404),
+    'public-group': row(404, OK, OK, OK, 404, 404),
+    direct: dm(404, OK, 404),
+  },
+  // Does the caller's socket get the poster's next message of the room?
+  'ws:subscription': {
+    'private-group': row(NOT_RECEIVED, RECEIVES, RECEIVES, RECEIVES, NOT_RECEIVED, NOT_RECEIVED),
+    'public-group': row(NOT_RECEIVED, RECEIVES, RECEIVES, RECEIVES, NOT_RECEIVED, NOT_RECEIVED),
+    direct: dm(NOT_RECEIVED, RECEIVES, NOT_RECEIVED),
+  },
+} satisfies Record<string, Column>;
+
+type Key = keyof typeof EXPECTED;
+const KEYS = Object.keys(EXPECTED) as Key[];
+
+/** The client events the matrix covers: the compiler (npm run typecheck) fails when the gateway gains one. */
+const SOCKET_EVENTS = ['message.send', 'room.read', 'room.delivered', 'typing'] as const;
+type Uncovered = Exclude<keyof ChatClientToServerEvents, (typeof SOCKET_EVENTS)[number]>;
+const everySocketEventCovered: [Uncovered] extends [never] ? true : Uncovered = true;
+void everySocketEventCovered;
+
+// ---------------------------------------------------------------------------------------------------------------
+// How each operation is called
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What one run shares between its callers: their sockets and the events they recorded. */
+interface RunState {
+  sockets: Map<Caller, ChatClient>;
+  created: Map<Caller, Array<{ roomId: string; message: { id: string } }>>;
+  ownImages: Map<Caller, string>;
+}
+
+/** One cell being performed: the room, who calls, and the user behind that caller. */
+interface Call {
+  fixture: RoomFixture;
+  caller: Caller;
+  user: TestUser;
+  state: RunState;
+}
+
+interface HttpCase {
+  /** Fresh room per cell: a call by one caller could change what the next one gets. */
+  mutates?: boolean;
+  fixture?: { image?: boolean; ownMessages?: boolean; secondAdmin?: boolean };
+  /** Once per room, before the removed member is removed. */
+  prepare?: (fixture: RoomFixture) => Promise<unknown>;
+  /** Once per caller, before the removed member is removed. */
+  before?: (call: Call) => Promise<unknown>;
+  params?: (call: Call) => Record<string, string>;
+  query?: (call: Call) => Record<string, string | number>;
+  body?: (call: Call) => object;
+  upload?: true;
+  /** Turns a 200 into LISTED / HIDDEN: is the fixture's room (or poster) in the answer? Follows nextCursor. */
+  lists?: (body: unknown, call: Call) => boolean;
+}
+
+interface SocketCase {
+  mutates?: boolean;
+  before: (call: Call) => Promise<unknown>;
+  perform: (call: Call) => Promise<Outcome>;
+}
+
+let t: TestApp;
+let fixtures: ReturnType<typeof roomFixtures>;
+
+const EMOJI = '👍';
+const png = pngImage(8, 8);
+const own = ({ fixture, caller }: Call) => ({ messageId: fixture.ownMessageIds[caller] ?? 'no-own-message' });
+const hasRoom = (body: unknown, { fixture }: Call) => (body as { items: Array<{ id: string }> }).items.some((room) => room.id === fixture.roomId);
+
+/** The caller uploads an image and, while a member, attaches it to a message of the room. */
+const uploadOwnImage = async ({ fixture, caller, user, state }: Call) => {
+  const res = must(await t.http().post(`${BASE}/images`).set(user.auth).attach('file', await png, { filename: 'own.png', contentType: 'image/png' }), 201, `${caller} uploads`);
+  state.ownImages.set(caller, res.body.id);
+  if (WAS_MEMBER.has(caller)) await fixtures.send(user, fixture.roomId, 'my picture', [res.body.id]);
+};
+const ownImage = ({ caller, state }: Call) => ({ imageId: state.ownImages.get(caller) ?? 'no-own-image' });
+
+/** Connects the caller's socket and records the `message.created` events it gets. */
+const connect = async ({ user, caller, state }: Call) => {
+  const socket = await connectSocket(t.url, user.token);
+  state.sockets.set(caller, socket);
+  state.created.set(caller, record(socket, 'message.created'));
+};
+
+const acked = async (call: Call, event: (typeof SOCKET_EVENTS)[number], payload: object): Promise<Outcome> => {
+  const ack = await ask(call.state.sockets.get(call.caller)!, event, payload);
+  return ack.ok ? OK : (ack.error?.statusCode ?? 500);
+};
+
+const HOW: Record<Key, HttpCase | SocketCase> = {
+  'listRooms[scope=mine]': { query: () => ({ scope: 'mine', limit: 100 }), lists: hasRoom },
+  'listRooms[scope=public]': { query: () => ({ scope: 'public', limit: 100 }), lists: hasRoom },
+  createRoom: {
+    body: ({ fixture }) =>
+      fixture.kind === 'direct'
+        ? { type: 'direct', memberIds: [fixture.poster.id] }
+        : { type: 'group', title: 'New', isPublic: fixture.kind === 'public-group', memberIds: [fixture.poster.id] },
+  },
+  getRoom: {},
+  updateRoom: { mutates: true, body: () => ({ title: 'Renamed' }) },
+  replaceRoom: { mutates: true, body: ({ fixture }) => ({ title: 'Replaced', isPublic: fixture.kind === 'public-group' }) },
+  deleteRoom: { mutates: true },
+  joinRoom: { mutates: true },
+  leaveRoom: { mutates: true },
+  muteRoom: {},
+  unmuteRoom: {},
+  markRoomRead: { body: () => ({ seq: 1 }) },
+  markRoomDelivered: { body: () => ({ seq: 1 }) },
+  markMessagesSeen: { body: ({ fixture }) => ({ messageIds: [fixture.targetMessageId] }) },
+  getRoomChanges: { query: () => ({ since: 0 }) },
+  listMembers: {},
+  getMember: {},
+  'addMember[role=member]': { mutates: true, body: ({ fixture }) => ({ userId: fixture.newcomer.id, role: 'member' }) },
+  'addMember[role=admin]': { mutates: true, body: ({ fixture }) => ({ userId: fixture.newcomer.id, role: 'admin' }) },
+  updateMember: { mutates: true, body: () => ({ role: 'admin' }) },
+  'removeMember[target=self]': { mutates: true, params: ({ user }) => ({ userId: user.id }) },
+  'removeMember[target=member]': { mutates: true },
+  'removeMember[target=admin]': { mutates: true, fixture: { secondAdmin: true }, params: ({ fixture }) => ({ userId: fixture.secondAdmin!.id }) },
+  'removeMember[target=owner]': { mutates: true, params: ({ fixture }) => ({ userId: fixture.owner!.id }) },
+  listMessages: {},
+  createMessage: { body: () => ({ body: 'hello' }) },
+  getMessage: {},
+  'updateMessage[others]': { mutates: true, body: () => ({ body: 'edited' }) },
+  'updateMessage[own]': { fixture: { ownMessages: true }, params: own, body: () => ({ body: 'edited' }) },
+  'replaceMessage[others]': { mutates: true, body: () => ({ body: 'replaced' }) },
+  'replaceMessage[own]': { fixture: { ownMessages: true }, params: own, body: () => ({ body: 'replaced' }) },
+  'deleteMessage[others]': { mutates: true },
+  'deleteMessage[own]': { fixture: { ownMessages: true }, params: own },
+  'getMessageHistory[others]': {
+    prepare: async (fixture) =>
+      must(await t.http().patch(`${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}`).set(fixture.poster.auth).send({ body: 'v2' }), 200, 'poster edits'),
+  },
+  'getMessageHistory[own]': { fixture: { ownMessages: true }, params: own },
+  addReaction: {},
+  removeReaction: {
+    before: async ({ fixture, caller, user }) => {
+      if (!WAS_MEMBER.has(caller)) return;
+      const path = `${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}/reactions/${encodeURIComponent(EMOJI)}`;
+      must(await t.http().put(path).set(user.auth), 200, `${caller} reacts`);
+    },
+  },
+  getMessageReceipts: {},
+  pinMessage: { mutates: true },
+  unpinMessage: {
+    mutates: true,
+    prepare: async (fixture) => {
+      const owner = fixture.owner;
+      if (!owner) return; // a direct room has nobody who may pin
+      must(await t.http().post(`${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}/pin`).set(owner.auth), 200, 'owner pins');
+    },
+  },
+  listPins: {},
+  uploadImage: { upload: true },
+  listImages: {},
+  getImage: { fixture: { image: true } },
+  getImageFile: { fixture: { image: true } },
+  getImageThumbnail: { fixture: { image: true } },
+  deleteImage: { mutates: true, fixture: { image: true } },
+  'getImage[own]': { before: uploadOwnImage, params: ownImage },
+  'getImageFile[own]': { before: uploadOwnImage, params: ownImage },
+  'deleteImage[own]': { before: uploadOwnImage, params: ownImage },
+  getPresence: {
+    query: ({ fixture }) => ({ userIds: fixture.poster.id }),
+    lists: (body, { fixture }) => (body as Array<{ userId: string }>).some((entry) => entry.userId === fixture.poster.id),
+  },
+  'ws:message.send': { before: connect, perform: (call) => acked(call, 'message.send', { roomId: call.fixture.roomId, body: 'by socket' }) },
+  'ws:room.read': { before: connect, perform: (call) => acked(call, 'room.read', { roomId: call.fixture.roomId, seq: 1 }) },
+  'ws:room.delivered': { before: connect, perform: (call) => acked(call, 'room.delivered', { roomId: call.fixture.roomId, seq: 1 }) },
+  'ws:typing': { before: connect, perform: (call) => acked(call, 'typing', { roomId: call.fixture.roomId, isTyping: true }) },
+  'ws:subscription': {
+    mutates: true,
+    before: connect,
+    /**
+     * The poster sends in the room; then a helper opens a room with the caller and sends a sentinel there. Events
+     * reach one socket in the order the server emits them, so once the sentinel has arrived the room's message
+     * has arrived too, or never will.
+     */
+    perform: async ({ fixture, caller, user, state }) => {
+      const target = await fixtures.send(fixture.poster, fixture.roomId, 'for subscribers');
+      const helper = newUser('Sentinel');
+      const sentinelRoom = await fixtures.createRoom(helper, { type: 'group', title: 'Sentinel', memberIds: [user.id] });
+      const sentinel = nextEvent(state.sockets.get(caller)!, 'message.created', (event) => event.roomId === sentinelRoom, 15_000);
+      await fixtures.send(helper, sentinelRoom, 'sentinel');
+      await sentinel;
+      return state.created.get(caller)!.some((event) => event.message.id === target) ? RECEIVES : NOT_RECEIVED;
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running the cells
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Operation {
+  method: string;
+  path: string;
+}
+interface Result {
+  outcome?: Outcome;
+  /** The server's error message, shown when the cell fails. */
+  detail?: string;
+  /** The cell could not be performed (its room could not be set up, the route is not in the document...). */
+  error?: Error;
+}
+
+const operationIdOf = (key: Key) => key.split('[')[0];
+const isSocketCase = (how: HttpCase | SocketCase): how is SocketCase => 'perform' in how;
+const cellName = (key: Key, kind: RoomKind, caller: Caller) => `${key} ${kind} ${caller}`;
+const expectedOf = (key: Key, kind: RoomKind, caller: Caller): Cell => (EXPECTED[key] as Column)[kind]?.[caller] ?? NA;
+
+/** Chat operations of the OpenAPI document: operationId (or `METHOD path`) → method and path. */
+const operations = new Map<string, Operation>();
+const results = new Map<string, Result>();
+
+async function performHttp(how: HttpCase, key: Key, call: Call): Promise<Result> {
+  const operation = operations.get(operationIdOf(key));
+  if (!operation) throw new Error(`${operationIdOf(key)} is not in the OpenAPI document`);
+  const params: Record<string, string> = {
+    roomId: call.fixture.roomId,
+    messageId: call.fixture.targetMessageId,
+    userId: call.fixture.poster.id,
+    imageId: call.fixture.imageId ?? 'no-image',
+    emoji: EMOJI,
+    ...how.params?.(call),
+  };
+  const path = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (!(name in params)) throw new Error(`no value for {${name}} of ${operation.path}`);
+    return encodeURIComponent(params[name]);
+  });
+  const request = async (query: Record<string, string | number> = {}): Promise<Response> => {
+    let req = (t.http() as unknown as Record<string, (path: string) => import('supertest').Test>)[operation.method](path).set(call.user.auth).query(query);
+    if (how.upload) req = req.attach('file', await png, { filename: 'pixel.png', contentType: 'image/png' });
+    else if (how.body) req = req.send(how.body(call));
+    return req;
+  };
+  const query = how.query?.(call) ?? {};
+  let res = await request(query);
+  if (!how.lists || res.status !== 200) return { outcome: res.status, detail: res.status >= 400 ? JSON.stringify(res.body.message) : undefined };
+  for (;;) {
+    if (how.lists(res.body, call)) return { outcome: LISTED };
+    const next = (res.body as { nextCursor?: string | null }).nextCursor;
+    if (!next) return { outcome: HIDDEN };
+    res = await request({ ...query, cursor: next });
+    if (res.status !== 200) return { outcome: res.status, detail: `next page: ${JSON.stringify(res.body.message)}` };
+  }
+}
+
+/** One room of `kind` and the given callers' cells on it, at the same time. */
+async function run(key: Key, kind: RoomKind, callers: readonly Caller[]): Promise<void> {
+  const how = HOW[key];
+  const state: RunState = { sockets: new Map(), created: new Map(), ownImages: new Map() };
+  const callOf = (fixture: RoomFixture, caller: Caller): Call => ({ fixture, caller, user: fixture.users[caller]!, state });
+  try {
+    const fixture = await fixtures.build(kind, {
+      ...('fixture' in how ? how.fixture : {}),
+      callers,
+      beforeRemoval: async (fixture) => {
+        if ('prepare' in how) await how.prepare?.(fixture);
+        await Promise.all(callers.map((caller) => how.before?.(callOf(fixture, caller))));
+      },
+    });
+    await Promise.all(
+      callers.map(async (caller) => {
+        const call = callOf(fixture, caller);
+        try {
+          results.set(cellName(key, kind, caller), isSocketCase(how) ? { outcome: await how.perform(call) } : await performHttp(how, key, call));
+        } catch (error) {
+          results.set(cellName(key, kind, caller), { error: error as Error });
+        }
+      }),
+    );
+  } catch (error) {
+    for (const caller of callers) results.set(cellName(key, kind, caller), { error: error as Error });
+  } finally {
+    for (const socket of state.sockets.values()) socket.disconnect();
+  }
+}
+
+const CELLS = KEYS.flatMap((key) =>
+  ROOM_KINDS.flatMap((kind) => callersOf(kind).filter((caller) => expectedOf(key, kind, caller) !== NA).map((caller) => ({ key, kind, caller }))),
+);
+
+describe('authorization matrix (postgres)', () => {
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+    fixtures = roomFixtures(t);
+    const document = (await t.http().get('/api/docs-json').expect(200)).body as { paths: Record<string, Record<string, { operationId?: string }>> };
+    for (const [path, methods] of Object.entries(document.paths)) {
+      if (!path.startsWith(`${BASE}/`) && path !== BASE) continue;
+      for (const [method, operation] of Object.entries(methods)) operations.set(operation.operationId ?? `${method.toUpperCase()} ${path}`, { method, path });
+    }
+    const runs = KEYS.flatMap((key) =>
+      ROOM_KINDS.flatMap((kind) => {
+        const callers = callersOf(kind).filter((caller) => expectedOf(key, kind, caller) !== NA);
+        if (callers.length === 0) return [];
+        return HOW[key].mutates ? callers.map((caller) => ({ key, kind, callers: [caller] })) : [{ key, kind, callers }];
+      }),
+    );
+    await inPool(runs, 8, ({ key, kind, callers }) => run(key, kind, callers));
+  }, 180_000);
+
+  afterAll(async () => {
+    closeSockets();
+    await t?.close();
+  });
+
+  describe('covers the route table', () => {
+    const httpKeys = KEYS.filter((key) => !key.startsWith('ws:'));
+
+    it('has expectations for every chat operation of the OpenAPI document', () => {
+      const covered = new Set(httpKeys.map(operationIdOf));
+      const uncovered = [...operations].filter(([id]) => !covered.has(id)).map(([id, { method, path }]) => `${id} (${method.toUpperCase()} ${path})`);
+      expect(uncovered).toEqual([]);
+    });
+
+    it('names no operation the OpenAPI document lacks', () => {
+      expect([...new Set(httpKeys.map(operationIdOf))].filter((id) => !operations.has(id))).toEqual([]);
+    });
+
+    it('says how to call every operation it has expectations for, and has an answer for every cell', () => {
+      expect(Object.keys(HOW).sort()).toEqual([...KEYS].sort());
+      for (const key of KEYS) {
+        for (const kind of ROOM_KINDS) {
+          const column = (EXPECTED[key] as Column)[kind];
+          if (column === NA) continue;
+          expect(Object.keys(column).sort()).toEqual([...CALLERS].sort());
+          for (const caller of CALLERS) if (!callersOf(kind).includes(caller)) expect(column[caller]).toBe(NA);
+        }
+      }
+    });
+  });
+
+  describe.each(KEYS)('%s', (key) => {
+    it.each(CELLS.filter((cell) => cell.key === key).map((cell) => ({ ...cell, expected: expectedOf(cell.key, cell.kind, cell.caller) as Outcome })))(
+      '$key $kind $caller → $expected',
+      ({ kind, caller, expected }) => {
+        const result = results.get(cellName(key, kind, caller));
+        if (!result) throw new Error('the cell did not run');
+        if (result.error) throw result.error;
+        try {
+          expect(result.outcome).toBe(expected);
+        } catch (error) {
+          (error as Error).message += `\n\n${cellName(key, kind, caller)}: expected ${expected}, the server answered ${result.outcome}${result.detail ? ` (${result.detail})` : ''}`;
+          throw error;
+        }
+      },
+    );
+  });
+});
