@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { cpus, hostname, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { BenchContext, type Options } from './lib/context';
+import { BENCH_RATE_LIMITS, BenchContext, type Options } from './lib/context';
 import { ADMIN_URL, createBenchDatabase, databaseUrl, DatabaseBackends, dropBenchDatabase, withClient } from './lib/db';
 import { P99_LIMIT_MS, type RampResult } from './lib/load';
 import { HAS_TASKSET, log, pin } from './lib/procs';
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
       kernel: readFileSafe('/proc/sys/kernel/osrelease'),
     },
     git: gitInfo(),
-    server: { build: server.built, from: 'a copy of dist/ (dist/src/main.js)', env: { LOG_LEVEL: 'warn', SOCKET_EVENTS_PER_SECOND: options.eventsPerSecond, HOST: '127.0.0.1' } },
+    server: { build: server.built, from: 'a copy of dist/ (dist/src/main.js)', env: { LOG_LEVEL: 'warn', SOCKET_EVENTS_PER_SECOND: options.eventsPerSecond, HOST: '127.0.0.1', ...BENCH_RATE_LIMITS } },
     pinning: {
       taskset: HAS_TASKSET,
       serverCpu: options.serverCpu,

@@ -26,7 +26,7 @@ function typedUsage(socket: ChatSocket): void {
   socket.emit('message.send', { roomId: 'r', body: 'hi', clientId: 'c-1' }, (ack) => {
     expectType<Equal<typeof ack, ChatAck<MessageResponse>>>(true);
     if (ack.ok) expectType<Equal<typeof ack.data.seq, number>>(true);
-    else expectType<Equal<typeof ack.error, { statusCode: number; message: string; code: string }>>(true);
+    else expectType<Equal<typeof ack.error, { statusCode: number; message: string; code: string; retryAfterSeconds?: number }>>(true);
   });
   socket.emit('typing', { roomId: 'r', isTyping: true }, (ack) => expectType<Equal<typeof ack, ChatAck<null>>>(true));
   void socket.emitWithAck('room.read', { roomId: 'r', seq: 3 }).then((ack) => {

@@ -183,7 +183,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything changed in the room after version `since` */
+        /**
+         * Everything changed in the room after version `since`, a page at a time
+         * @description At most `limit` changed rows (messages, members, removals) per page. While `hasMore` is true, call again with `since` = the returned `version` and `cursor` = `nextCursor`. A client far behind may instead reload the history (GET messages and members) and take the room's `version`.
+         */
         get: operations["getRoomChanges"];
         put?: never;
         post?: never;
@@ -513,7 +516,10 @@ export interface components {
         CredentialsDto: {
             /** @description 3 to 32 letters, digits, `.`, `_` or `-`; unique without regard to case. */
             username: string;
-            /** Format: password */
+            /**
+             * Format: password
+             * @description 8 to 128 characters, without control characters (tab and line breaks aside).
+             */
             password: string;
         };
         AccountResponse: {
@@ -526,7 +532,7 @@ export interface components {
             user: components["schemas"]["AccountResponse"];
         };
         /** @enum {string} */
-        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED";
+        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED";
         ErrorResponse: {
             /** @example 404 */
             statusCode: number;
@@ -704,7 +710,10 @@ export interface components {
             online: boolean;
         };
         ChangesResponse: {
-            /** @description The room version the response brings the client to. */
+            /**
+             * @description The room version the response brings the client to: every change up to it has been returned. It is the
+             *     room's current version when `hasMore` is false; otherwise ask for the rest with `since` set to it.
+             */
             version: number;
             room: components["schemas"]["RoomResponse"];
             /** @description Messages created or changed after `since`, by seq; deleted ones as tombstones. */
@@ -713,6 +722,10 @@ export interface components {
             members: components["schemas"]["MemberResponse"][];
             /** @description Users who left or were removed after `since` (and are not members now). */
             removedMemberIds: string[];
+            /** @description More changes follow: call again with `since` = `version` and `cursor` = `nextCursor`. */
+            hasMore: boolean;
+            /** @description Where the next page starts (with `since` = `version`); null when `hasMore` is false. */
+            nextCursor: string | null;
         };
         MemberPageResponse: {
             items: components["schemas"]["MemberResponse"][];
@@ -987,6 +1000,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The username is taken */
             409: {
                 headers: {
@@ -1039,6 +1061,15 @@ export interface operations {
             };
             /** @description Wrong username or password */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1182,6 +1213,24 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A member id names no known user (USER_NOT_FOUND; only when the host can tell: resolveUsers) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many rooms created by the caller: retry after `Retry-After` seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1454,6 +1503,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Too many members added or rooms joined by the caller: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     leaveRoom: {
@@ -1531,6 +1589,15 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
+            /** @description A body with any field: the route takes none */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No valid bearer token */
             401: {
                 headers: {
@@ -1570,6 +1637,15 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
+            /** @description A body with any field: the route takes none */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No valid bearer token */
             401: {
                 headers: {
@@ -1593,6 +1669,8 @@ export interface operations {
     getRoomChanges: {
         parameters: {
             query: {
+                limit?: number;
+                cursor?: string;
                 /** @description The room version the client has; everything changed after it is returned. */
                 since: number;
             };
@@ -1753,6 +1831,15 @@ export interface operations {
             };
             /** @description Already a member */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many members added or rooms joined by the caller: retry after `Retry-After` seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2066,7 +2153,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The room is receiving too many messages at once */
+            /**
+             * @description Too many messages from the caller (HTTP and socket together): retry after `Retry-After` seconds
+             *
+             *     Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), or the room is receiving too many at once
+             */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2425,6 +2516,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Too many reactions from the caller: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     removeReaction: {
@@ -2477,6 +2577,15 @@ export interface operations {
             };
             /** @description The message is deleted */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many reactions from the caller: retry after `Retry-After` seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2936,6 +3045,15 @@ export interface operations {
             };
             /** @description Not a PNG, JPEG, WebP or GIF image */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many uploads from the caller: retry after `Retry-After` seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

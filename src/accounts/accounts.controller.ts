@@ -5,6 +5,7 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import { AccountsService } from './accounts.service';
 import { AuthResponse } from './dto/auth.response';
 import { CredentialsDto } from './dto/credentials.dto';
+import { LocalAccountsGuard } from './local-accounts.guard';
 
 @ApiTags('auth')
 @Controller('api/v1/auth')
@@ -16,8 +17,10 @@ export class AccountsController {
   @ApiOperation({ operationId: 'register', summary: 'Create a local account and get a token (409 when the username is taken)' })
   @ApiCreatedResponse({ type: AuthResponse })
   @ApiResponse({ status: 400, description: 'Invalid username or password', type: ErrorResponse })
+  @ApiResponse({ status: 403, description: 'Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`)', type: ErrorResponse })
   @ApiResponse({ status: 409, description: 'The username is taken', type: ErrorResponse })
   @ApiResponse({ status: 429, description: 'Too many attempts from this address', type: ErrorResponse })
+  @UseGuards(LocalAccountsGuard)
   register(@Body() dto: CredentialsDto): Promise<AuthResponse> {
     return this.accounts.register(dto);
   }
@@ -28,7 +31,9 @@ export class AccountsController {
   @ApiOkResponse({ type: AuthResponse })
   @ApiResponse({ status: 400, description: 'Invalid username or password format', type: ErrorResponse })
   @ApiResponse({ status: 401, description: 'Wrong username or password', type: ErrorResponse })
+  @ApiResponse({ status: 403, description: 'Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`)', type: ErrorResponse })
   @ApiResponse({ status: 429, description: 'Too many attempts from this address', type: ErrorResponse })
+  @UseGuards(LocalAccountsGuard)
   token(@Body() dto: CredentialsDto): Promise<AuthResponse> {
     return this.accounts.token(dto);
   }

@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { AccountDirectory } from './account-directory';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { AccountEntity } from './entities/account.entity';
@@ -24,6 +25,8 @@ import { UsersController } from './users.controller';
     }),
   ],
   controllers: [AccountsController, UsersController],
-  providers: [AccountsService],
+  providers: [AccountsService, AccountDirectory],
+  // AccountDirectory: the chat's resolveUsers when KNOWN_USERS_ONLY is set (AppModule).
+  exports: [AccountDirectory],
 })
 export class AccountsModule {}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -5,24 +6,31 @@ import { QueryFailedError, Repository } from 'typeorm';
 import type { AccountResponse, AuthResponse } from './dto/auth.response';
 import type { CredentialsDto } from './dto/credentials.dto';
 import { MAX_USER_SEARCH_RESULTS } from './dto/search-users.dto';
+import { AccountDirectory } from './account-directory';
 import { AccountEntity } from './entities/account.entity';
 import { hashPassword, verifyPassword } from './password-hasher';
 
-/** Compared against when the username does not exist, so both failures take the same time. */
-const DUMMY_HASH = 'scrypt$16384$8$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(86);
-
 @Injectable()
 export class AccountsService {
+  /**
+   * Checked against when the username does not exist, so that a log-in runs scrypt once with the same parameters
+   * whether the account exists or not (no timing difference tells which usernames are taken). A real hash of a
+   * random password, made once when the service starts.
+   */
+  private readonly dummyHash: Promise<string> = hashPassword(randomBytes(32).toString('base64url'));
+
   constructor(
     @InjectRepository(AccountEntity) private readonly accounts: Repository<AccountEntity>,
     /** Signs with JWT_SECRET, HS256, the token lifetime and JWT_ISSUER / JWT_AUDIENCE (AccountsModule's JwtModule). */
     private readonly jwt: JwtService,
+    private readonly directory: AccountDirectory,
   ) {}
 
   async register(dto: CredentialsDto): Promise<AuthResponse> {
     const passwordHash = await hashPassword(dto.password);
     try {
       const account = await this.accounts.save(this.accounts.create({ username: dto.username, usernameLower: dto.username.toLowerCase(), passwordHash }));
+      this.directory.added(account);
       return this.issue(account);
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
@@ -34,7 +42,7 @@ export class AccountsService {
 
   async token(dto: CredentialsDto): Promise<AuthResponse> {
     const account = await this.accounts.findOneBy({ usernameLower: dto.username.toLowerCase() });
-    const valid = await verifyPassword(dto.password, account?.passwordHash ?? DUMMY_HASH);
+    const valid = await verifyPassword(dto.password, account?.passwordHash ?? (await this.dummyHash));
     if (!account || !valid) throw new UnauthorizedException('Wrong username or password');
     return this.issue(account);
   }

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import type { ChatRateLimit, ChatRateLimits } from '@parley/chat';
 
 /** The standalone server's configuration, read once from the environment (the library never reads it). */
 export interface AppConfig {
@@ -8,18 +10,44 @@ export interface AppConfig {
   databaseUrl?: string;
   /** Redis URL; undefined keeps fan-out and presence in this process. */
   redisUrl?: string;
+  /**
+   * Prefix of this deployment's Redis keys and channels (REDIS_PREFIX): `<prefix>:socket.io` for the Socket.IO
+   * adapter, `<prefix>:presence` for presence. Undefined: `socket.io` and `parley:presence`.
+   */
+  redisPrefix?: string;
   /** Embedded database and uploaded files. `memory://` keeps the embedded database in memory (tests). */
   dataDir: string;
-  jwt: { secret?: string; publicKey?: string; jwksUri?: string; issuer?: string; audience?: string };
+  /** `maxAgeSeconds`: longest token life accepted (JWT_MAX_AGE_SECONDS); tokens without `exp` are refused then. */
+  jwt: { secret?: string; publicKey?: string; jwksUri?: string; issuer?: string; audience?: string; maxAgeSeconds?: number };
   /** True when no secret or key was configured and the development secret is in use. */
   usingDevelopmentSecret: boolean;
   /** Lifetime of tokens issued by the local accounts, in seconds. */
   tokenTtlSeconds: number;
+  /**
+   * Room members must be known users (KNOWN_USERS_ONLY): local accounts, or users who have signed in to the chat
+   * before. Others are 404 USER_NOT_FOUND. False: any user id is accepted.
+   */
+  knownUsersOnly: boolean;
   /** Allowed browser origins; empty: same origin only. `*` allows any. */
   corsOrigins: string[];
   logLevel: string;
   /** Requests per minute and client address on the account routes (register, log in). */
   authRateLimit: number;
+  /**
+   * Per-user limits of the chat (RATE_LIMIT_MESSAGES, RATE_LIMIT_ROOMS, RATE_LIMIT_MEMBER_ADDS, RATE_LIMIT_UPLOADS,
+   * RATE_LIMIT_REACTIONS as `<burst>:<per second>`, MAX_SOCKETS_PER_USER; `off` lifts one, RATE_LIMITS=off all).
+   * Unset fields keep the library's defaults (DEFAULT_CHAT_RATE_LIMITS).
+   */
+  rateLimits: Partial<ChatRateLimits>;
+  /** User ids (tokens' `sub`) no per-user limit applies to: bots, bridges (RATE_LIMIT_EXEMPT_USERS). */
+  rateLimitExemptUsers: string[];
+  /** Most members a room may be created with in one request, its creator included (MAX_INITIAL_MEMBERS, at most 500). */
+  maxInitialMembers: number;
+  /**
+   * Express's `trust proxy` (TRUST_PROXY): false (the default: the client address is the connection's), true (the
+   * left-most X-Forwarded-For entry), a number of proxy hops, or the addresses/subnets of trusted proxies.
+   */
+  trustProxy: boolean | number | string;
   /** Keep the original body of deleted messages in the database (never served). */
   retainDeletedMessages: boolean;
   /** The emoji reactions may use; empty: any single emoji or `:name:`. */
@@ -46,11 +74,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const publicKey = env.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n') || undefined;
   const jwksUri = env.JWT_JWKS_URI || undefined;
   const usingDevelopmentSecret = !env.JWT_SECRET && !publicKey && !jwksUri;
+  const jwtMaxAgeSeconds = env.JWT_MAX_AGE_SECONDS ? positiveInteger(env.JWT_MAX_AGE_SECONDS, 0, 'JWT_MAX_AGE_SECONDS') : undefined;
+  if (jwtMaxAgeSeconds !== undefined && !publicKey && !jwksUri && tokenTtlSeconds > jwtMaxAgeSeconds) {
+    throw new Error(`TOKEN_TTL_SECONDS (${tokenTtlSeconds}) is longer than JWT_MAX_AGE_SECONDS (${jwtMaxAgeSeconds}): the tokens of the local accounts would be refused`);
+  }
+  const redisPrefix = env.REDIS_PREFIX?.trim() || undefined;
+  if (redisPrefix !== undefined && !/^[\w.:-]{1,64}$/.test(redisPrefix)) {
+    throw new Error(`REDIS_PREFIX may hold letters, digits and _ . : - (64 at most), got "${env.REDIS_PREFIX}"`);
+  }
   return {
     port,
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix,
     dataDir: env.DATA_DIR === 'memory://' ? 'memory://' : resolve(env.DATA_DIR || './data'),
     jwt: {
       secret: env.JWT_SECRET || (usingDevelopmentSecret ? DEVELOPMENT_JWT_SECRET : undefined),
@@ -58,12 +95,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jwksUri,
       issuer: env.JWT_ISSUER || undefined,
       audience: env.JWT_AUDIENCE || undefined,
+      maxAgeSeconds: jwtMaxAgeSeconds,
     },
     usingDevelopmentSecret,
     tokenTtlSeconds,
+    knownUsersOnly: boolean(env.KNOWN_USERS_ONLY, 'KNOWN_USERS_ONLY'),
     corsOrigins: list(env.CORS_ORIGINS),
     logLevel: env.LOG_LEVEL || 'info',
     authRateLimit: positiveInteger(env.AUTH_RATE_LIMIT, 30, 'AUTH_RATE_LIMIT'),
+    rateLimits: rateLimits(env),
+    rateLimitExemptUsers: list(env.RATE_LIMIT_EXEMPT_USERS),
+    maxInitialMembers: atMost(positiveInteger(env.MAX_INITIAL_MEMBERS, 500, 'MAX_INITIAL_MEMBERS'), 500, 'MAX_INITIAL_MEMBERS'),
+    trustProxy: trustProxy(env.TRUST_PROXY),
     retainDeletedMessages: boolean(env.RETAIN_DELETED_MESSAGES, 'RETAIN_DELETED_MESSAGES'),
     allowedReactions: list(env.ALLOWED_REACTIONS),
     images: {
@@ -103,4 +146,65 @@ function transports(raw: string | undefined): Array<'websocket' | 'polling'> {
   const invalid = values.filter((value) => value !== 'websocket' && value !== 'polling');
   if (values.length === 0 || invalid.length > 0) throw new Error(`SOCKET_TRANSPORTS must list websocket and/or polling, got "${raw}"`);
   return values as Array<'websocket' | 'polling'>;
+}
+
+function atMost(value: number, max: number, name: string): number {
+  if (value > max) throw new Error(`${name} must be at most ${max}, got ${value}`);
+  return value;
+}
+
+/** The chat's per-user limits from RATE_LIMIT_*; unset ones keep the library's defaults. RATE_LIMITS=off lifts all. */
+function rateLimits(env: NodeJS.ProcessEnv): Partial<ChatRateLimits> {
+  const switched = env.RATE_LIMITS?.trim() || 'on';
+  if (!/^(on|off|true|false|1|0|yes|no)$/i.test(switched)) throw new Error(`RATE_LIMITS must be on or off, got "${env.RATE_LIMITS}"`);
+  if (/^(off|false|0|no)$/i.test(switched)) return { messages: false, rooms: false, memberAdds: false, uploads: false, reactions: false, socketsPerUser: false };
+  const sockets = env.MAX_SOCKETS_PER_USER?.trim();
+  const limits: Partial<ChatRateLimits> = {
+    messages: rate(env.RATE_LIMIT_MESSAGES, 'RATE_LIMIT_MESSAGES'),
+    rooms: rate(env.RATE_LIMIT_ROOMS, 'RATE_LIMIT_ROOMS'),
+    memberAdds: rate(env.RATE_LIMIT_MEMBER_ADDS, 'RATE_LIMIT_MEMBER_ADDS'),
+    uploads: rate(env.RATE_LIMIT_UPLOADS, 'RATE_LIMIT_UPLOADS'),
+    reactions: rate(env.RATE_LIMIT_REACTIONS, 'RATE_LIMIT_REACTIONS'),
+    socketsPerUser: !sockets ? undefined : /^off$/i.test(sockets) ? false : positiveInteger(sockets, 0, 'MAX_SOCKETS_PER_USER'),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
+}
+
+/** `<burst>:<per second>` (`20:5`: 20 at once, 5 a second on average; the rate may be a fraction) or `off`. */
+function rate(raw: string | undefined, name: string): ChatRateLimit | false | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (/^off$/i.test(value)) return false;
+  const match = /^(\d+)\s*:\s*(\d+(?:\.\d+)?|\.\d+)$/.exec(value);
+  const burst = Number(match?.[1]);
+  const perSecond = Number(match?.[2]);
+  if (!match || !Number.isSafeInteger(burst) || burst < 1 || !(perSecond > 0)) {
+    throw new Error(`${name} must be <burst>:<per second> (such as 20:5) or off, got "${raw}"`);
+  }
+  return { burst, perSecond };
+}
+
+/**
+ * TRUST_PROXY as Express takes it: true/false, a number of hops, or a comma list of addresses, subnets
+ * (`10.0.0.0/8`, `fd00::/8`, `10.0.0.0/255.0.0.0`) and the names `loopback`, `linklocal`, `uniquelocal`.
+ */
+function trustProxy(raw: string | undefined): boolean | number | string {
+  const value = raw?.trim() ?? '';
+  if (value === '' || /^false$/i.test(value)) return false;
+  if (/^true$/i.test(value)) return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = list(value);
+  const valid = (entry: string): boolean => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+    const [address, range, ...rest] = entry.split('/');
+    if (rest.length > 0 || !isIP(address)) return false;
+    if (range === undefined) return true;
+    if (/^\d+$/.test(range)) return Number(range) <= (isIP(address) === 4 ? 32 : 128);
+    return isIP(address) === 4 && isIP(range) === 4;
+  };
+  const invalid = entries.filter((entry) => !valid(entry));
+  if (entries.length === 0 || invalid.length > 0) {
+    throw new Error(`TRUST_PROXY must be true, false, a number of hops or a comma list of addresses and subnets, got "${raw}" (not understood: ${invalid.join(', ')})`);
+  }
+  return entries.join(',');
 }

@@ -16,7 +16,7 @@ export function testConfig(kind: DatabaseKind, overrides: Partial<AppConfig> = {
   const databaseUrl = process.env.PARLEY_TEST_DATABASE_URL;
   if (kind === 'postgres' && !databaseUrl) throw new Error('PARLEY_TEST_DATABASE_URL is not set: run the tests through jest (its global setup creates the database)');
   return {
-    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent', AUTH_RATE_LIMIT: '100000', DATA_DIR: 'memory://' }),
+    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent', AUTH_RATE_LIMIT: '100000', RATE_LIMITS: 'off', DATA_DIR: 'memory://' }),
     databaseUrl: kind === 'postgres' ? databaseUrl : undefined,
     ...overrides,
   };

@@ -11,6 +11,7 @@ import {
 import { DEFAULT_CHAT_PATH } from './chat.options';
 import { ChatEventBus } from './events/chat-event-bus';
 import { ImagesModule } from './images/images.module';
+import { ChatRateLimiter } from './limits/chat-rate-limiter';
 import { MembersModule } from './members/members.module';
 import { MessagesModule } from './messages/messages.module';
 import { PresenceModule } from './presence/presence.module';
@@ -53,8 +54,9 @@ export class ChatModule extends ConfigurableChatModule {
       module: ChatCoreModule,
       global: true,
       imports: definition.imports ?? [],
-      providers: [...((definition.providers ?? []) as Provider[]), { provide: CHAT_MODULE_PATH, useValue: path }, ChatConfig, ChatEventBus],
-      exports: [CHAT_MODULE_OPTIONS, ChatConfig, ChatEventBus],
+      providers: [...((definition.providers ?? []) as Provider[]), { provide: CHAT_MODULE_PATH, useValue: path }, ChatConfig, ChatEventBus, ChatRateLimiter],
+      // ChatRateLimiter: the per-user limits, one instance for every route's ChatRateLimitGuard and the gateway.
+      exports: [CHAT_MODULE_OPTIONS, ChatConfig, ChatEventBus, ChatRateLimiter],
     };
     return {
       module: ChatModule,

@@ -1,6 +1,7 @@
 import type { ChatPrincipal } from './auth/chat-principal';
 import type { PresenceStore } from './presence/presence-store';
 import type { ChatStorageDriver } from './images/storage/chat-storage-driver';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 
 /**
  * How the module verifies bearer tokens (passport strategy `parley-jwt`, and sockets) when no `authenticate` function
@@ -27,6 +28,12 @@ export interface ChatJwtOptions {
    * never accepted, and a public key or JWKS never accepts HS* (so a public key can never serve as an HMAC secret).
    */
   algorithms?: string[];
+  /**
+   * Longest life a token may have, in seconds: tokens without `exp`, or whose `exp - iat` or remaining life is longer,
+   * are refused (401), so a socket (which lives until its token expires) never outlives the access it was opened
+   * with by more. Unset: any `exp`, or none, is accepted.
+   */
+  maxAgeSeconds?: number;
 }
 
 /** Sizes the module enforces. Every field has a default (see `DEFAULT_CHAT_LIMITS`). */
@@ -93,6 +100,72 @@ export interface ChatModuleOptions {
    * given. Implement `ChatStorageDriver` to keep them elsewhere, such as an S3-style object store.
    */
   storage?: ChatStorageDriver;
+  /**
+   * Per-user rate limits on writes and the most sockets one user may hold (see `ChatRateLimitOptions`). Every limit
+   * has a default that a person never meets; `false` turns one off.
+   */
+  rateLimits?: ChatRateLimitOptions;
+  /**
+   * Other limits for some callers (a bot, an import job): return the fields to change for this principal (the others
+   * keep the module's values), `false` in a field to lift that limit, or nothing. Asked on every limited action, so
+   * keep it cheap (no I/O, or cache).
+   */
+  rateLimitsFor?: (principal: ChatPrincipal) => Partial<ChatRateLimits> | null | undefined | Promise<Partial<ChatRateLimits> | null | undefined>;
+}
+
+/**
+ * A per-user rate: up to `burst` actions at once, and `perSecond` on average over time. Counted in fixed windows of
+ * `burst / perSecond` seconds (20 and 5: 20 actions per 4 s window), so a caller who keeps under `perSecond` never
+ * meets it; one who has used up a window waits until it ends (`Retry-After`).
+ */
+export interface ChatRateLimit {
+  /** Most actions in one window. A positive whole number. */
+  burst: number;
+  /** Average actions per second allowed; the window lasts `burst / perSecond` seconds. May be below 1. */
+  perSecond: number;
+}
+
+/** The writes limited per user. */
+export type ChatRateLimitKind = 'messages' | 'rooms' | 'memberAdds' | 'uploads' | 'reactions';
+
+/** Per-user limits; `false` turns one off. */
+export interface ChatRateLimits {
+  /** Message sends, HTTP and socket together, across all of the user's sockets (and nodes, with a shared storage). */
+  messages: ChatRateLimit | false;
+  /** Room creation (`POST /rooms`, direct rooms included). */
+  rooms: ChatRateLimit | false;
+  /** Members added to rooms (`POST /rooms/{id}/members`) and public rooms joined. */
+  memberAdds: ChatRateLimit | false;
+  /** Image uploads. */
+  uploads: ChatRateLimit | false;
+  /** Reactions put or removed. */
+  reactions: ChatRateLimit | false;
+  /** Most sockets one user may have open at once (on all nodes, with a presence store that counts them). */
+  socketsPerUser: number | false;
+}
+
+export const DEFAULT_CHAT_RATE_LIMITS: ChatRateLimits = {
+  messages: { burst: 20, perSecond: 5 },
+  rooms: { burst: 10, perSecond: 0.2 },
+  memberAdds: { burst: 50, perSecond: 1 },
+  uploads: { burst: 20, perSecond: 0.5 },
+  reactions: { burst: 30, perSecond: 2 },
+  socketsPerUser: 20,
+};
+
+/** `rateLimits`: the limits (unset fields keep their defaults) and where hits are counted. */
+export interface ChatRateLimitOptions extends Partial<ChatRateLimits> {
+  /**
+   * Where hits are counted: any `@nestjs/throttler` storage. Default: this process's memory (one node). Give a shared
+   * one for many nodes, such as `new ThrottlerStorageRedisService(ioredis)` of `@nest-lab/throttler-storage-redis`.
+   * When it fails or takes longer than `storageTimeoutMs`, hits are counted in this process's memory until it
+   * answers again (logged once per outage), so a Redis outage neither fails requests nor lifts the limits.
+   */
+  storage?: ThrottlerStorage;
+  /** How long to wait for `storage` before counting in memory. Default 500 ms. */
+  storageTimeoutMs?: number;
+  /** Prefix of the storage keys, so deployments sharing one Redis do not share counts. Default `parley:rate`. */
+  keyPrefix?: string;
 }
 
 export interface ChatMessageOptions {
@@ -143,7 +216,12 @@ export interface ChatModuleExtras {
 export const DEFAULT_CHAT_PATH = 'api/v1/chat';
 
 export interface ChatRealtimeOptions {
-  /** Browser origins allowed to open a socket (the handshake's Origin header); empty or `*`: any. */
+  /**
+   * Browser origins allowed to open a socket besides the server's own (the handshake's Origin header, checked like
+   * CORS checks the HTTP API): unset or empty, only pages of the server's own origin (the Origin's host equals the
+   * Host the handshake was sent to); `['*']`, any; else the listed ones. Clients that send no Origin (not browsers)
+   * are not affected. Give the same list as your HTTP CORS.
+   */
   allowedOrigins?: string[];
   /** Client events one socket may send per second before it gets 429 acks. Default 20 (bursts up to 40). */
   eventsPerSecond?: number;

@@ -4,7 +4,7 @@
 
 // The module and its options (hooks included).
 export { ChatModule } from './chat.module';
-export { DEFAULT_CHAT_LIMITS, DEFAULT_CHAT_PATH } from './chat.options';
+export { DEFAULT_CHAT_LIMITS, DEFAULT_CHAT_PATH, DEFAULT_CHAT_RATE_LIMITS } from './chat.options';
 export type {
   ChatImageOptions,
   ChatJwtOptions,
@@ -12,6 +12,10 @@ export type {
   ChatMessageOptions,
   ChatModuleExtras,
   ChatModuleOptions,
+  ChatRateLimit,
+  ChatRateLimitKind,
+  ChatRateLimitOptions,
+  ChatRateLimits,
   ChatRealtimeOptions,
   ChatUserProfile,
   MessageSendContext,
@@ -48,6 +52,13 @@ export type { ChatAck, ChatClientToServerEvents, ChatServerToClientEvents } from
 export { ChatError, CHAT_ERROR_STATUS } from './common/chat-error';
 export type { ChatErrorCode } from './common/chat-error';
 export { ErrorResponse } from './common/dto/error.response';
+// The chat's input rules, for the host's own routes: the validation pipe of the chat routes (unknown fields, depth
+// and `__proto__` keys refused; 400 `INVALID_INPUT`), the text rule of its DTOs (no control characters, lengths in
+// code points as PostgreSQL counts them), and the depth/key check alone, to run right after a JSON parser.
+export { ChatValidationPipe } from './common/validation';
+export { IsChatText } from './common/chat-text';
+export type { ChatTextOptions } from './common/chat-text';
+export { jsonShapeProblem, MAX_JSON_DEPTH } from './common/json-shape';
 export type { Page } from './common/pagination';
 export { RoomMeResponse, RoomPageResponse, RoomResponse } from './rooms/dto/room.response';
 export { MemberPageResponse, MemberResponse } from './members/dto/member.response';

@@ -1,16 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsChatText } from '@parley/chat';
+import { Matches } from 'class-validator';
 
 export class CredentialsDto {
   /** 3 to 32 letters, digits, `.`, `_` or `-`; unique without regard to case. */
-  @ApiProperty({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9._-]+$' })
-  @IsString()
-  @Length(3, 32)
+  @ApiProperty({ pattern: '^[A-Za-z0-9._-]+$' })
+  @IsChatText({ min: 3, max: 32 })
   @Matches(/^[A-Za-z0-9._-]+$/, { message: 'username may contain only letters, digits, ".", "_" and "-"' })
   username: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128, format: 'password' })
-  @IsString()
-  @Length(8, 128)
+  /** 8 to 128 characters, without control characters (tab and line breaks aside). */
+  @ApiProperty({ format: 'password' })
+  @IsChatText({ min: 8, max: 128 })
   password: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsChatText } from '@parley/chat';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** Most accounts one search returns. */
 export const MAX_USER_SEARCH_RESULTS = 20;
@@ -8,9 +9,7 @@ export const MAX_USER_SEARCH_RESULTS = 20;
 /** `GET /api/v1/auth/users?q=`: accounts whose username starts with `q`, without regard to case. */
 export class SearchUsersQueryDto {
   /** The start of the username (1 to 32 characters). */
-  @ApiProperty({ minLength: 1, maxLength: 32 })
-  @IsString()
-  @Length(1, 32)
+  @IsChatText({ min: 1, max: 32 })
   q: string;
 
   /** At most this many accounts (1..20, default 20). */

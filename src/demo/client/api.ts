@@ -102,8 +102,9 @@ export class Api {
     return this.request('POST', `${CHAT}/rooms/${enc(roomId)}/${muted ? 'mute' : 'unmute'}`);
   }
 
-  changes(roomId: string, since: number): Promise<Changes> {
-    return this.request('GET', `${CHAT}/rooms/${enc(roomId)}/changes${query({ since })}`);
+  /** One page of the changes after `since`; `cursor` is the previous page's `nextCursor`. */
+  changes(roomId: string, since: number, options: { cursor?: string | null; limit?: number } = {}): Promise<Changes> {
+    return this.request('GET', `${CHAT}/rooms/${enc(roomId)}/changes${query({ since, cursor: options.cursor, limit: options.limit })}`);
   }
 
   members(roomId: string, cursor?: string | null): Promise<Page<Member>> {

@@ -16,6 +16,8 @@ interface RoomEntry {
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const activity = (room: Room) => room.lastMessageAt ?? room.createdAt;
 const roomFromHash = (): string | null => /^#\/rooms\/([^/]+)$/.exec(location.hash)?.[1] ?? null;
+/** Pages of changes an open room follows to catch up before it reloads its history instead. */
+const MAX_CATCH_UP_PAGES = 5;
 
 /**
  * The signed-in client: the room list on the left, the open room on the right (one at a time at phone width),
@@ -463,7 +465,12 @@ export class ChatApp {
     }
   }
 
-  /** `GET /rooms/{id}/changes?since=`: everything after the version we have; one request per room at a time. */
+  /**
+   * `GET /rooms/{id}/changes?since=`: everything after the version we have, a page at a time (`since` = the last
+   * page's version, `cursor` = its nextCursor, until `hasMore` is false); one catch-up per room at a time. Only
+   * the summary of a room that is not open is kept, so one small page (for its current room) is enough; an open
+   * room that is more than a few pages behind reloads its history instead, as the README advises.
+   */
   private catchUp(roomId: string): Promise<void> {
     const running = this.catchingUp.get(roomId);
     if (running) return running;
@@ -471,13 +478,30 @@ export class ChatApp {
       const entry = this.rooms.get(roomId);
       if (!entry) return;
       try {
-        const changes = await this.api.changes(roomId, entry.room.version);
-        const current = this.rooms.get(roomId);
-        if (!current) return;
-        current.room = { ...changes.room, version: Math.max(changes.version, current.room.version) };
-        if (this.view?.roomId === roomId) {
-          this.view.applyChanges(changes);
-          this.view.roomUpdated();
+        let since = entry.room.version;
+        let cursor: string | null = null;
+        for (let page = 1; ; page++) {
+          const open = this.view?.roomId === roomId;
+          const changes = await this.api.changes(roomId, since, open ? { cursor } : { limit: 1 });
+          const current = this.rooms.get(roomId);
+          if (!current) return;
+          if (changes.hasMore && (!open || page >= MAX_CATCH_UP_PAGES)) {
+            // The room as it is now; an open view reloads what it shows.
+            current.room = { ...changes.room, version: Math.max(changes.room.version, current.room.version) };
+            if (this.view?.roomId === roomId) {
+              await this.view.reload();
+              this.view.roomUpdated();
+            }
+            break;
+          }
+          current.room = { ...changes.room, version: Math.max(changes.version, current.room.version) };
+          if (this.view?.roomId === roomId) {
+            this.view.applyChanges(changes);
+            this.view.roomUpdated();
+          }
+          if (!changes.hasMore) break;
+          since = changes.version;
+          cursor = changes.nextCursor;
         }
         this.renderRooms();
       } catch (error) {

@@ -247,6 +247,21 @@ export class RoomView {
     this.markSeen();
   }
 
+  /**
+   * The room was too far behind to page through its changes: the history is loaded again as on opening (the
+   * newest page, older ones on scroll), with the members and the open thread; messages still sending stay.
+   */
+  async reload(): Promise<void> {
+    for (const [key, message] of this.messages) if (!message.local) this.messages.delete(key);
+    this.olderCursor = null;
+    const thread = this.thread;
+    if (thread) {
+      for (const [key, reply] of thread.replies) if (!reply.local) thread.replies.delete(key);
+      thread.cursor = null;
+    }
+    await Promise.all([this.loadMembers(), this.loadNewest(), thread ? this.loadReplies() : undefined]);
+  }
+
   /** After a reconnection: presence and pointers may have changed while we were away. */
   resync(): void {
     void this.loadMembers();

@@ -88,11 +88,15 @@ export interface Message {
 }
 
 export interface Changes {
+  /** Every change up to this version is in this page or an earlier one. */
   version: number;
   room: Room;
   messages: Message[];
   members: Member[];
   removedMemberIds: string[];
+  /** More pages follow: ask again with `since` = `version` and `cursor` = `nextCursor`. */
+  hasMore: boolean;
+  nextCursor: string | null;
 }
 
 export interface Presence {

@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { JwtModuleOptions, JwtOptionsFactory } from '@nestjs/jwt';
 import { JwksClient, type SigningKey } from 'jwks-rsa';
@@ -21,9 +22,11 @@ export interface JwtChecks {
   algorithms: Algorithm[];
   issuer?: string;
   audience?: string;
+  /** Longest token life accepted (`jwt.maxAgeSeconds`); tokens without `exp` are refused when it is set. */
+  maxAgeSeconds?: number;
 }
 
-type KeySource = { secret: string } | { publicKey: string } | { jwks: JwksClient } | null;
+type KeySource = { key: KeyObject } | { jwks: JwksClient } | null;
 
 /**
  * The keys and checks of JWT verification, from the `jwt` options: a shared secret (HS*), a PEM public key, or the
@@ -36,6 +39,7 @@ export class JwtKeys implements JwtOptionsFactory {
   readonly checks: JwtChecks;
   private readonly source: KeySource;
   private readonly logger = new Logger('ChatAuth');
+  private readonly parsedKeys = new Map<string, KeyObject>();
 
   constructor(config: ChatConfig) {
     const jwt = config.options.jwt ?? {};
@@ -52,7 +56,10 @@ export class JwtKeys implements JwtOptionsFactory {
           : `ChatModule: with \`jwt.secret\` only HS256, HS384 and HS512 can be accepted, not ${foreign.join(', ')}`,
       );
     }
-    this.checks = { algorithms, issuer: jwt.issuer, audience: jwt.audience };
+    if (jwt.maxAgeSeconds !== undefined && !(Number.isInteger(jwt.maxAgeSeconds) && jwt.maxAgeSeconds > 0)) {
+      throw new Error('ChatModule: `jwt.maxAgeSeconds` must be a positive whole number of seconds');
+    }
+    this.checks = { algorithms, issuer: jwt.issuer, audience: jwt.audience, maxAgeSeconds: jwt.maxAgeSeconds };
     if (jwt.jwksUri) {
       this.source = {
         jwks: new JwksClient({
@@ -66,9 +73,11 @@ export class JwtKeys implements JwtOptionsFactory {
         }),
       };
     } else if (jwt.publicKey) {
-      this.source = { publicKey: jwt.publicKey };
+      this.source = { key: createPublicKey(jwt.publicKey) };
     } else {
-      this.source = jwt.secret ? { secret: jwt.secret } : null;
+      // A KeyObject, not the string: jsonwebtoken tries a string as a PEM public key first, and that failing parse
+      // cost more than the verification itself on every request.
+      this.source = jwt.secret ? { key: createSecretKey(Buffer.from(jwt.secret)) } : null;
     }
   }
 
@@ -77,12 +86,11 @@ export class JwtKeys implements JwtOptionsFactory {
    * sight, then cached). A token whose header names an algorithm that is not accepted is refused here, before any
    * key is fetched.
    */
-  async keyFor(token: string): Promise<string> {
+  async keyFor(token: string): Promise<KeyObject> {
     const header = tokenHeader(token);
     if (!header || typeof header.alg !== 'string' || !this.checks.algorithms.includes(header.alg as Algorithm)) throw invalidToken();
     if (!this.source) throw invalidToken();
-    if ('secret' in this.source) return this.source.secret;
-    if ('publicKey' in this.source) return this.source.publicKey;
+    if ('key' in this.source) return this.source.key;
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
     let key: SigningKey;
     try {
@@ -96,7 +104,18 @@ export class JwtKeys implements JwtOptionsFactory {
     }
     // A key published for one algorithm is not used for another.
     if (key.alg && key.alg !== header.alg) throw invalidToken();
-    return key.getPublicKey();
+    return this.publicKeyOf(key.getPublicKey());
+  }
+
+  /** JWKS keys parsed once per key (the client caches the JWK, not the parsed key). */
+  private publicKeyOf(pem: string): KeyObject {
+    let key = this.parsedKeys.get(pem);
+    if (!key) {
+      key = createPublicKey(pem);
+      if (this.parsedKeys.size >= JWKS_CACHE_MAX_ENTRIES) this.parsedKeys.clear();
+      this.parsedKeys.set(pem, key);
+    }
+    return key;
   }
 
   /** The JwtModule options: JwtService verifies with these keys and checks (the library never signs). */

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
@@ -15,12 +16,15 @@ export const PARLEY_JWT_STRATEGY = 'parley-jwt';
  */
 @Injectable()
 export class ParleyJwtStrategy extends PassportStrategy(Strategy, PARLEY_JWT_STRATEGY) {
+  private readonly maxAgeSeconds?: number;
+
   constructor(keys: JwtKeys) {
     super({
       jwtFromRequest: (request: Request) => bearerToken(request.headers.authorization) ?? null,
+      // passport-jwt's types say string | Buffer; it hands the key to jsonwebtoken, which takes a KeyObject.
       secretOrKeyProvider: (_request: Request, token: string, done: (error: unknown, key?: string) => void) => {
         keys.keyFor(token).then(
-          (key) => done(null, key),
+          (key: KeyObject) => done(null, key as unknown as string),
           (error: unknown) => done(error),
         );
       },
@@ -28,9 +32,10 @@ export class ParleyJwtStrategy extends PassportStrategy(Strategy, PARLEY_JWT_STR
       issuer: keys.checks.issuer,
       audience: keys.checks.audience,
     });
+    this.maxAgeSeconds = keys.checks.maxAgeSeconds;
   }
 
   validate(claims: Record<string, unknown>): ChatPrincipal {
-    return principalFromClaims(claims);
+    return principalFromClaims(claims, this.maxAgeSeconds);
   }
 }

@@ -2,10 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
+import { codePointLength, hasControlCharacter, withoutControlCharacters } from '../common/chat-text';
 import type { ChatPrincipal } from './chat-principal';
 
 const MAX_ID_LENGTH = 255;
 const MAX_NAME_LENGTH = 200;
+/**
+ * Longest token accepted, in characters: Node's default limit on an HTTP request's headers (16 KiB), which bounds the
+ * `Authorization` header of every HTTP request. A socket's `auth.token` is not a header, so it is held to the same.
+ */
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+/** How far an issuer's clock may run ahead of ours before a token's remaining life counts against `maxAgeSeconds`. */
+const CLOCK_TOLERANCE_SECONDS = 60;
 
 /**
  * Turns a bearer token into the caller: the host's `authenticate` function when it gave one, otherwise JWT
@@ -22,6 +30,7 @@ export class TokenVerifier {
 
   async verify(token: string | undefined): Promise<ChatPrincipal> {
     if (!token) throw tokenRequired();
+    if (token.length > MAX_TOKEN_LENGTH) throw new ChatError('UNAUTHENTICATED', 'The token is too large');
     return this.config.options.authenticate ? this.viaHost(token) : this.viaJwt(token);
   }
 
@@ -35,7 +44,7 @@ export class TokenVerifier {
       principal = null;
     }
     if (!principal || !isValidUserId(principal.userId)) throw new ChatError('UNAUTHENTICATED', 'The token was refused');
-    return principal;
+    return { ...principal, name: displayName(principal.name) };
   }
 
   private async viaJwt(token: string): Promise<ChatPrincipal> {
@@ -45,18 +54,32 @@ export class TokenVerifier {
     } catch (error) {
       throw authenticationFailure(error);
     }
-    return principalFromClaims(claims);
+    return principalFromClaims(claims, this.config.options.jwt?.maxAgeSeconds);
   }
 }
 
-/** The caller named by verified JWT claims: `sub` is the user id, `name` the display name, `exp` the expiry. */
-export function principalFromClaims(claims: Record<string, unknown>): ChatPrincipal {
-  const { sub, name, exp } = claims;
+/**
+ * The caller named by verified JWT claims: `sub` is the user id, `name` the display name, `exp` the expiry. With
+ * `maxAgeSeconds` (the `jwt.maxAgeSeconds` option), a token must expire and may not live longer than that: neither
+ * `exp - iat` nor its remaining life (`exp - now`, with a minute of tolerance for the issuer's clock) may exceed it,
+ * so a socket, which lives until its token expires, never outlives the access it was opened with by more.
+ */
+export function principalFromClaims(claims: Record<string, unknown>, maxAgeSeconds?: number): ChatPrincipal {
+  const { sub, name, exp, iat } = claims;
+  if (maxAgeSeconds !== undefined) {
+    if (typeof exp !== 'number') throw new ChatError('UNAUTHENTICATED', 'The token has no expiry (`exp` claim)');
+    const lifetime = typeof iat === 'number' ? exp - iat : 0;
+    const remaining = exp - Date.now() / 1000;
+    if (lifetime > maxAgeSeconds || remaining > maxAgeSeconds + CLOCK_TOLERANCE_SECONDS) {
+      throw new ChatError('UNAUTHENTICATED', `The token lives longer than the ${maxAgeSeconds} seconds allowed`);
+    }
+  }
   if (!isValidUserId(sub)) throw new ChatError('UNAUTHENTICATED', 'The token has no valid `sub` claim');
   return {
     userId: sub,
-    name: typeof name === 'string' && name.trim() ? name.trim().slice(0, MAX_NAME_LENGTH) : undefined,
-    expiresAt: typeof exp === 'number' ? new Date(exp * 1000) : undefined,
+    name: displayName(name),
+    // An `exp` beyond the dates JavaScript can hold (year 275760) never comes: the token simply does not expire.
+    expiresAt: typeof exp === 'number' && Number.isFinite(new Date(exp * 1000).getTime()) ? new Date(exp * 1000) : undefined,
   };
 }
 
@@ -74,8 +97,16 @@ export function tokenRequired(): ChatError {
   return new ChatError('UNAUTHENTICATED', 'A bearer token is required');
 }
 
+/** A user id the database can hold: 1 to 255 characters (code points), no control characters (NUL fails a query). */
 function isValidUserId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
+  return typeof value === 'string' && value.length > 0 && codePointLength(value) <= MAX_ID_LENGTH && !hasControlCharacter(value);
+}
+
+/** A display name as stored: without control characters, trimmed, at most 200 characters; none when nothing is left. */
+function displayName(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const name = [...withoutControlCharacters(value).trim()].slice(0, MAX_NAME_LENGTH).join('').trim();
+  return name || undefined;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, if that is what the header holds. */

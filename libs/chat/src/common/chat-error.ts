@@ -10,10 +10,13 @@ export const CHAT_ERROR_STATUS = {
   UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
   FORBIDDEN: HttpStatus.FORBIDDEN,
   MESSAGE_REJECTED: HttpStatus.FORBIDDEN,
+  /** The standalone server's local accounts, when tokens are verified with an identity provider's key. */
+  LOCAL_ACCOUNTS_DISABLED: HttpStatus.FORBIDDEN,
   ROOM_NOT_FOUND: HttpStatus.NOT_FOUND,
   MEMBER_NOT_FOUND: HttpStatus.NOT_FOUND,
   MESSAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
   IMAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
+  USER_NOT_FOUND: HttpStatus.NOT_FOUND,
   ALREADY_MEMBER: HttpStatus.CONFLICT,
   CONFLICT: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,

@@ -1,8 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { isUuid } from './canonical-id';
 import { ChatError } from './chat-error';
+import { IsChatText, chatTextProblem } from './chat-text';
+
+/** Largest value of PostgreSQL's `integer` (seqs, versions): anything above it makes the database fail, so it is 400. */
+export const MAX_INT32 = 2 ** 31 - 1;
 
 /** `?limit=&cursor=` of every list. */
 export class PageQueryDto {
@@ -16,10 +21,7 @@ export class PageQueryDto {
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @IsChatText({ max: 512, optional: true })
   cursor?: string;
 }
 
@@ -43,9 +45,16 @@ export function decodeCursor<K extends Record<string, string | number>>(
   } catch {
     value = undefined;
   }
-  if (!isKey(value)) throw new ChatError('INVALID_INPUT', 'cursor is not valid');
+  if (!isKey(value) || !Object.values(value).every(isSafeKeyPart)) throw new ChatError('INVALID_INPUT', 'cursor is not valid');
   return value;
 }
+
+/**
+ * A cursor comes back from the client and could be forged: every number in it must fit the integer columns keys
+ * are made of (0..2^31-1) and every text must be one the database accepts, whatever the key's own check says.
+ */
+const isSafeKeyPart = (part: string | number): boolean =>
+  typeof part === 'number' ? Number.isInteger(part) && part >= 0 && part <= MAX_INT32 : typeof part === 'string' && chatTextProblem('cursor', part, { max: 255 }) === null;
 
 /**
  * Turns `limit + 1` fetched rows into a page: the extra row only tells that there is more.
@@ -61,12 +70,20 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, keyOf
 
 /** Where a newest-first list stops: the last row's timestamp (microseconds, as text) and its tie-breaker. */
 type TimeCursor = { at: string; tie: string | number };
+/** The timestamps of cursors, as `to_char` writes them below: years 0001..9999, microseconds, UTC. */
+const CURSOR_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const isTimeCursor = (value: unknown): value is TimeCursor =>
   typeof value === 'object' &&
   value !== null &&
-  typeof (value as TimeCursor).at === 'string' &&
-  !Number.isNaN(Date.parse((value as TimeCursor).at)) &&
+  isCursorTime((value as TimeCursor).at) &&
   ['string', 'number'].includes(typeof (value as TimeCursor).tie);
+
+/** A cursor timestamp PostgreSQL reads: the format above, and a real date and time ("02-31" or "24:00" are not). */
+function isCursorTime(at: unknown): at is string {
+  if (typeof at !== 'string' || !CURSOR_TIME.test(at)) return false;
+  const date = new Date(at);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 19) === at.slice(0, 19);
+}
 
 export interface NewestFirstOptions<E> {
   /** The timestamp column, as SQL (`r.last_activity_at`). */
@@ -91,7 +108,7 @@ export async function newestFirstPage<E extends ObjectLiteral>(query: SelectQuer
     .limit(limit + 1);
   if (options.cursor) {
     const cursor = decodeCursor(options.cursor, isTimeCursor);
-    if (tie.type === 'uuid' ? !/^[0-9a-f-]{36}$/i.test(String(cursor.tie)) : !Number.isInteger(cursor.tie)) {
+    if (tie.type === 'uuid' ? !isUuid(cursor.tie) : typeof cursor.tie !== 'number') {
       throw new ChatError('INVALID_INPUT', 'cursor is not valid');
     }
     query.andWhere(`(${at}, ${tie.column}) < (CAST(:pageAt AS timestamptz), CAST(:pageTie AS ${tie.type === 'uuid' ? 'uuid' : 'integer'}))`, {

@@ -1,10 +1,12 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { ChatError } from './chat-error';
+import { jsonShapeProblem } from './json-shape';
 
 /**
- * Validates a socket event's payload with the same DTO classes and rules as HTTP (unknown fields rejected),
- * for transports where Nest's ValidationPipe would answer through an `exception` event instead of the ack.
+ * Validates a socket event's payload with the same DTO classes and rules as HTTP (unknown fields rejected, the
+ * depth and key checks of ChatValidationPipe before class-transformer sees the payload), for transports where
+ * Nest's ValidationPipe would answer through an `exception` event instead of the ack.
  * Synchronous: the DTOs have no async rules, and every `message.send` passes here (the promise-based `validate`
  * cost a measurable share of the server's CPU in the fan-out benchmark).
  */
@@ -12,6 +14,8 @@ export function validatePayload<T extends object>(type: ClassConstructor<T>, pay
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new ChatError('INVALID_INPUT', 'The payload must be a JSON object');
   }
+  const problem = jsonShapeProblem(payload);
+  if (problem) throw new ChatError('INVALID_INPUT', problem);
   const instance = plainToInstance(type, payload);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) throw new ChatError('INVALID_INPUT', messagesOf(errors).join('; '));

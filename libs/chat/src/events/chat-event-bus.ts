@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { describeError } from '../common/error-summary';
 import type { ChatEvent, ChatEventMap, ChatEventName } from './chat-events';
 
 type Listener<K extends ChatEventName> = (payload: ChatEventMap[K]) => void;
@@ -38,7 +39,7 @@ export class ChatEventBus {
     try {
       run();
     } catch (error) {
-      this.logger.error(`A listener of ${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      this.logger.error(`A listener of ${name} failed: ${describeError(error)}`);
     }
   }
 }

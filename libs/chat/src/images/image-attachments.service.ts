@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { isUuid } from '../common/canonical-id';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
-import { bumpRoomVersion } from '../common/room-counters';
+import { bumpRoomVersionIfExists } from '../common/room-counters';
 import { toImageResponse, type ImageResponse } from './dto/image.response';
 import { ImageEntity } from './entities/image.entity';
 import { MessageImageEntity } from './entities/message-image.entity';
@@ -106,7 +106,9 @@ export class ImageAttachmentsService {
     const byRoom = new Map<string, string[]>();
     for (const row of rows) byRoom.set(row.room_id, [...(byRoom.get(row.room_id) ?? []), row.id]);
     for (const [roomId, messageIds] of byRoom) {
-      const version = await bumpRoomVersion(manager, roomId);
+      // A room deleted meanwhile (its deletion committed while this waited for the row) took its messages along.
+      const version = await bumpRoomVersionIfExists(manager, roomId);
+      if (version === null) continue;
       await manager.query(`UPDATE chat_messages SET version = $1 WHERE id = ANY($2::uuid[])`, [version, messageIds]);
     }
   }

@@ -19,6 +19,7 @@ import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { PageQueryDto, type Page } from '../common/pagination';
 import { ApiChatErrors } from '../common/api-error-responses';
+import { RateLimit } from '../limits/rate-limit.decorator';
 import { chatValidationPipe } from '../common/validation';
 import { ImagePageResponse, ImageResponse } from './dto/image.response';
 import { sendImage } from './image-download';
@@ -55,6 +56,7 @@ export class ImagesController {
     },
   })
   @ApiCreatedResponse({ type: ImageResponse })
+  @RateLimit('uploads')
   upload(@CurrentUser() principal: ChatPrincipal, @UploadedFile() file: UploadedImageFile | undefined): Promise<ImageResponse> {
     return this.images.upload(principal, file);
   }

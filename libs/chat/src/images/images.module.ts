@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MulterModule } from '@nestjs/platform-express';
+import { MulterModule, type MulterModuleOptions } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { ChatConfig } from '../common/chat-config';
@@ -12,6 +12,7 @@ import { ImageProcessor } from './image-processor';
 import { ImagesController } from './images.controller';
 import { ImagesService } from './images.service';
 import { storageDriverProvider } from './storage/storage.providers';
+import { countingStreamHandler, maxUploadBodyBytes } from './upload-size';
 
 /**
  * Image uploads and serving, and images in messages (`ImageAttachmentsService`, for the messages feature). It
@@ -22,15 +23,22 @@ import { storageDriverProvider } from './storage/storage.providers';
     TypeOrmModule.forFeature([ImageEntity, MessageImageEntity]),
     AuthModule,
     AccessModule,
-    // Multer keeps the upload in memory and stops reading once it passes the size limit (413), so an oversize
-    // upload never costs more than the limit. One part only: the file; any other field or file is a 400.
+    // Multer keeps the upload in memory and stops keeping it once it passes the size limit (413), so an oversize
+    // upload never costs more memory than the limit. One part only: the file; any other field or file is a 400.
+    // Multer would still read an oversize body to its end before answering: the counting stream handler stops
+    // reading it once it passes the limit, and UploadErrorsInterceptor answers 413 then (see upload-size.ts).
     MulterModule.registerAsync({
       inject: [ChatConfig],
-      useFactory: (config: ChatConfig) => ({
-        limits: { fileSize: config.images.maxUploadBytes, files: 1, fields: 0, parts: 1 },
-        // Browsers send file names as raw UTF-8; multer's default (latin1) would garble every non-ASCII name.
-        defParamCharset: 'utf8',
-      }),
+      useFactory: (config: ChatConfig): MulterModuleOptions => {
+        const options = {
+          limits: { fileSize: config.images.maxUploadBytes, files: 1, fields: 0, parts: 1 },
+          // Browsers send file names as raw UTF-8; multer's default (latin1) would garble every non-ASCII name.
+          defParamCharset: 'utf8',
+          // multer 2's option; Nest's MulterModuleOptions type does not list it.
+          streamHandler: countingStreamHandler(maxUploadBodyBytes(config.images.maxUploadBytes)),
+        };
+        return options;
+      },
     }),
   ],
   controllers: [ImagesController],

@@ -2,11 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Use
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ChatApi } from '../auth/chat-api.decorator';
 import { IdParam } from '../common/canonical-id';
+import { TextParam } from '../common/chat-text';
 import { RequireRoom } from '../access/require-room.decorator';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { PageQueryDto, type Page } from '../common/pagination';
 import { ApiChatErrors } from '../common/api-error-responses';
+import { RateLimit } from '../limits/rate-limit.decorator';
 import { chatValidationPipe } from '../common/validation';
 import { MemberPageResponse, MemberResponse } from './dto/member.response';
 import { AddMemberDto } from './dto/add-member.dto';
@@ -31,7 +33,7 @@ export class MembersController {
   @ApiOperation({ operationId: 'getMember' })
   @ApiOkResponse({ type: MemberResponse })
   @ApiChatErrors(404)
-  get(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Param('userId') userId: string): Promise<MemberResponse> {
+  get(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @TextParam('userId', 255) userId: string): Promise<MemberResponse> {
     return this.members.get(principal, roomId, userId);
   }
 
@@ -40,6 +42,7 @@ export class MembersController {
   @ApiOperation({ operationId: 'addMember', summary: 'Add a member (owner and admins; never to a direct room)' })
   @ApiCreatedResponse({ type: MemberResponse })
   @ApiChatErrors(400, 403, 404, { status: 409, description: 'Already a member' })
+  @RateLimit('memberAdds')
   add(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Body() dto: AddMemberDto): Promise<MemberResponse> {
     return this.members.add(principal, roomId, dto);
   }
@@ -52,7 +55,7 @@ export class MembersController {
   update(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('roomId', 'room') roomId: string,
-    @Param('userId') userId: string,
+    @TextParam('userId', 255) userId: string,
     @Body() dto: UpdateMemberDto,
   ): Promise<MemberResponse> {
     return this.members.changeRole(principal, roomId, userId, dto);
@@ -64,7 +67,7 @@ export class MembersController {
   @ApiOperation({ operationId: 'removeMember', summary: 'Remove a member (owner/admin), or leave (yourself)' })
   @ApiNoContentResponse({ description: 'Removed' })
   @ApiChatErrors(403, 404, { status: 409, description: 'The owner must hand ownership over first' })
-  remove(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Param('userId') userId: string): Promise<void> {
+  remove(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @TextParam('userId', 255) userId: string): Promise<void> {
     return this.members.remove(principal, roomId, userId);
   }
 }

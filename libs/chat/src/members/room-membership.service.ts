@@ -19,8 +19,12 @@ export class RoomMembershipService {
     return this.insert(manager, roomId, [userId], role, version).then((members) => members[0]);
   }
 
-  /** Inserts the members of a room being created, all at its first version. */
+  /**
+   * Inserts the members of a room being created, all at its first version. Every way a user becomes a member goes
+   * through here, so unknown user ids are refused here (404 USER_NOT_FOUND, when the host can tell: `resolveUsers`).
+   */
   async insert(manager: EntityManager, roomId: string, userIds: string[], role: MemberRole, version: number): Promise<RoomMemberEntity[]> {
+    await this.users.requireKnown(manager, userIds);
     await this.users.ensureExist(manager, userIds);
     const repository = manager.getRepository(RoomMemberEntity);
     const members = userIds.map((userId) => repository.create({ roomId, userId, role, version }));

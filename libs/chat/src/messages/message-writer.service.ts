@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type Repository } from 'typeorm';
 import { ChatError, roomNotFound } from '../common/chat-error';
+import { describeError, isDataException } from '../common/error-summary';
 import type { ImageEntity } from '../images/entities/image.entity';
 import { ImageAttachmentsService } from '../images/image-attachments.service';
 import { notYourImages } from '../images/image-errors';
@@ -87,27 +88,51 @@ export class MessageWriter {
   /** Writes the queue batch after batch until it is empty. */
   private async drain(): Promise<void> {
     this.draining = true;
-    while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, MAX_BATCH));
-    this.draining = false;
+    try {
+      while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, MAX_BATCH));
+    } finally {
+      this.draining = false;
+    }
   }
 
+  /** Writes one batch and answers every send of it; never throws (each failure is its send's answer). */
   private async writeBatch(batch: Pending[]): Promise<void> {
+    let outcomes: Outcome[];
     try {
-      await this.settle(batch, await this.insertBatch(batch));
+      outcomes = await this.insertBatch(batch);
     } catch (error) {
-      if (batch.length > 1 && isUniqueViolation(error)) {
-        // A clientId taken meanwhile by a write on another node: write one by one, so only that send is affected.
+      // Nothing of the batch was written (one call, one transaction). Whatever the cause (a clientId another node
+      // took meanwhile, data one sender slipped past validation, a fault), one send must not fail the others':
+      // they are written one by one, and only the sends that fail on their own are refused.
+      if (batch.length > 1) {
+        this.logger.warn(`Writing a batch of ${batch.length} messages failed (${describeError(error)}); writing them one by one`);
         for (const pending of batch) await this.writeBatch([pending]);
         return;
       }
-      const { senderId, clientId } = batch[0].message;
-      if (batch.length === 1 && isUniqueViolation(error) && clientId) {
-        const earlier = await this.dataSource.getRepository(MessageEntity).findOneBy({ senderId, clientId });
-        if (earlier) return batch[0].resolve({ kind: 'duplicate', earlierId: earlier.id });
-      }
-      if (!(error instanceof ChatError)) this.logger.error(`Writing ${batch.length} message(s) failed: ${String(error)}`);
+      return this.refuse(batch[0], error);
+    }
+    try {
+      await this.settle(batch, outcomes);
+    } catch (error) {
+      // Written, but not answered: a retry with the same clientId gets the message.
+      this.logger.error(`Answering ${batch.length} written message(s) failed: ${describeError(error)}`);
       for (const pending of batch) pending.reject(error);
     }
+  }
+
+  /** The answer to a send that failed on its own. */
+  private async refuse(pending: Pending, error: unknown): Promise<void> {
+    const { roomId, senderId, clientId } = pending.message;
+    if (isUniqueViolation(error) && clientId) {
+      const earlier = await this.dataSource
+        .getRepository(MessageEntity)
+        .findOneBy({ senderId, clientId })
+        .catch(() => null);
+      if (earlier) return pending.resolve({ kind: 'duplicate', earlierId: earlier.id });
+    }
+    if (isDataException(error)) return pending.reject(new ChatError('INVALID_INPUT', 'The message holds data that cannot be stored'));
+    if (!(error instanceof ChatError)) this.logger.error(`Writing a message to room ${roomId} failed: ${describeError(error)}`);
+    pending.reject(error);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { PageQueryDto, type Page } from '../common/pagination';
 import { ApiChatErrors } from '../common/api-error-responses';
+import { RateLimit } from '../limits/rate-limit.decorator';
 import { chatValidationPipe } from '../common/validation';
 import { CreateMessageDto } from './dto/create-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages.query';
@@ -39,8 +40,9 @@ export class MessagesController {
     { status: 403, description: 'Refused by the host application (`beforeMessageSend`)' },
     404,
     { status: 409, description: 'The clientId was already used in another room' },
-    { status: 429, description: 'The room is receiving too many messages at once' },
+    { status: 429, description: 'Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), or the room is receiving too many at once' },
   )
+  @RateLimit('messages')
   async create(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('roomId', 'room') roomId: string,

@@ -19,6 +19,10 @@ export class InMemoryPresenceStore implements PresenceStore {
     return true;
   }
 
+  async connectionCount(userId: string): Promise<number> {
+    return this.connections.get(userId)?.size ?? 0;
+  }
+
   async onlineUsers(userIds: string[]): Promise<Set<string>> {
     return new Set(userIds.filter((userId) => this.connections.has(userId)));
   }

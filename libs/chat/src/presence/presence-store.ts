@@ -11,6 +11,11 @@ export interface PresenceStore {
   /** Which of these users have a live connection anywhere. */
   onlineUsers(userIds: string[]): Promise<Set<string>>;
   /**
+   * How many live connections the user has on every node. Optional: with it, the most sockets per user
+   * (`rateLimits.socketsPerUser`) holds across nodes; without it, on each node.
+   */
+  connectionCount?(userId: string): Promise<number>;
+  /**
    * Starts background work (heartbeats) and registers the listener for users whose last connections vanished
    * with a dead node. Called once by the module at start-up.
    */

@@ -91,6 +91,10 @@ export class RedisPresenceStore implements PresenceStore {
     return new Set(userIds.filter((_, index) => counts[index] > 0));
   }
 
+  async connectionCount(userId: string): Promise<number> {
+    return this.redis.hLen(this.userKey(userId));
+  }
+
   start(onExpired: (userIds: string[]) => void): void {
     const beat = () =>
       this.heartbeat(onExpired).catch((error: unknown) => this.logger.warn(`Presence heartbeat failed: ${String(error)}`));

@@ -4,7 +4,8 @@ import type { ReadStateResponse } from '../messages/dto/read-state.dto';
 
 /** What every client event's acknowledgement carries. */
 /** `code` is the same as in HTTP error bodies (a ChatErrorCode, or `INTERNAL` for an unexpected failure). */
-export type ChatAck<T> = { ok: true; data: T } | { ok: false; error: { statusCode: number; message: string; code: string } };
+/** `retryAfterSeconds` comes with 429 `RATE_LIMITED`: when the event may be sent again. */
+export type ChatAck<T> = { ok: true; data: T } | { ok: false; error: { statusCode: number; message: string; code: string; retryAfterSeconds?: number } };
 
 /**
  * Events the server emits on the `/chat` namespace. Use with socket.io-client:

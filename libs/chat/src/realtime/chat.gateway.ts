@@ -47,11 +47,15 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
         .authenticate(socket)
         .then(async (principal) => {
           socket.data.principal = principal;
+          await this.limiter.admit(socket);
           await this.connections.subscribe(socket);
         })
         .then(
           () => next(),
-          (error: unknown) => next(connectError(error)),
+          (error: unknown) => {
+            this.limiter.forget(socket);
+            next(connectError(error));
+          },
         );
     });
   }
@@ -69,7 +73,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
         ack?.({ ok: false, error: { statusCode: 404, message: `Unknown event ${event}`, code: 'UNKNOWN_EVENT' } });
         return;
       }
-      void this.handle(socket, () => handler(socket, args[0])).then((result) => ack?.(result));
+      void this.handle(socket, event, () => handler(socket, args[0])).then((result) => ack?.(result));
     });
     await this.connections.opened(socket).catch((error: unknown) => {
       this.logger.error(`Could not record the presence of socket ${socket.id}: ${String(error)}`);
@@ -77,7 +81,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   }
 
   async handleDisconnect(socket: ChatSocket): Promise<void> {
-    this.limiter.forget(socket.id);
+    this.limiter.forget(socket);
     if (socket.data.principal) await this.connections.closed(socket);
   }
 
@@ -121,11 +125,9 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     ['typing', (socket, payload) => this.setTyping(socket, payload)],
   ]);
 
-  private handle<T>(socket: ChatSocket, work: () => Promise<T>): Promise<ChatAck<T>> {
-    return acknowledge(async () => {
-      await this.limiter.consume(socket.id);
-      return work();
-    });
+  /** The socket's and the user's limits first (`message.send` shares the user's bucket with HTTP), then the work. */
+  private async handle<T>(socket: ChatSocket, event: string, work: () => Promise<T>): Promise<ChatAck<T>> {
+    return (await this.limiter.refuse(socket, event)) ?? acknowledge(work);
   }
 }
 

@@ -1,5 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { CHAT_ERROR_STATUS } from '../common/chat-error';
+import { describeError } from '../common/error-summary';
 import type { ChatAck } from './chat-socket-events';
 
 const logger = new Logger('ChatGateway');
@@ -19,7 +20,7 @@ export async function acknowledge<T>(work: () => Promise<T>): Promise<ChatAck<T>
       const code = typeof response === 'object' && response !== null && 'code' in response ? String((response as { code: unknown }).code) : codeOfStatus(error.getStatus());
       return { ok: false, error: { statusCode: error.getStatus(), message: Array.isArray(message) ? message.join('; ') : String(message), code } };
     }
-    logger.error(`A socket event failed: ${error instanceof Error ? error.stack : String(error)}`);
+    logger.error(`A socket event failed: ${describeError(error)}`);
     return { ok: false, error: { statusCode: 500, message: 'Internal server error', code: 'INTERNAL' } };
   }
 }

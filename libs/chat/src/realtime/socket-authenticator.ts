@@ -7,8 +7,8 @@ import { UsersService } from '../users/users.service';
 import type { ChatSocket } from './chat-socket';
 
 /**
- * Authenticates a socket's handshake: the token from `auth.token` (browsers) or an `Authorization: Bearer`
- * header (other clients), verified like HTTP tokens; the Origin, when the module restricts origins.
+ * Authenticates a socket's handshake: the Origin first (the same rule as the HTTP API's CORS), then the token from
+ * `auth.token` (browsers) or an `Authorization: Bearer` header (other clients), verified like HTTP tokens.
  */
 @Injectable()
 export class SocketAuthenticator {
@@ -19,9 +19,8 @@ export class SocketAuthenticator {
   ) {}
 
   async authenticate(socket: ChatSocket): Promise<ChatPrincipal> {
-    const origins = this.config.options.realtime?.allowedOrigins ?? [];
     const origin = socket.handshake.headers.origin;
-    if (origins.length > 0 && !origins.includes('*') && origin !== undefined && !origins.includes(origin)) {
+    if (!originAllowed(origin, socket.handshake.headers.host, this.config.options.realtime?.allowedOrigins ?? [])) {
       throw new ChatError('FORBIDDEN', `Origin ${origin} is not allowed`);
     }
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
@@ -29,5 +28,21 @@ export class SocketAuthenticator {
     const principal = await this.verifier.verify(token);
     await this.users.touch(principal);
     return principal;
+  }
+}
+
+/**
+ * Whether a browser page of `origin` may open a socket, by the rule browsers apply to the HTTP API under CORS: no
+ * Origin header (not a browser: other clients authenticate with their token alone), the server's own origin (the
+ * Origin's host and port equal the Host the request was sent to), any origin with `*`, else the listed ones.
+ * A WebSocket handshake is not subject to CORS in browsers, so without this any page could open one.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined || allowed.includes('*') || allowed.includes(origin)) return true;
+  if (!host) return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false; // `null` (sandboxed frames, file: pages) and anything else that is not a URL
   }
 }

@@ -8,7 +8,8 @@ import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Page } from '../common/pagination';
 import { ApiChatErrors } from '../common/api-error-responses';
-import { chatValidationPipe } from '../common/validation';
+import { RateLimit } from '../limits/rate-limit.decorator';
+import { NoBody, chatValidationPipe } from '../common/validation';
 import { CreateRoomDto } from './dto/create-room.dto';
 import { ListRoomsQueryDto } from './dto/list-rooms.query';
 import { ReplaceRoomDto } from './dto/replace-room.dto';
@@ -32,7 +33,8 @@ export class RoomsController {
   @ApiOperation({ operationId: 'createRoom', summary: 'Create a group room, or open the direct room with one user (200 when it exists)' })
   @ApiCreatedResponse({ type: RoomResponse, description: 'The new room' })
   @ApiOkResponse({ type: RoomResponse, description: 'The direct room with that user, which already existed' })
-  @ApiChatErrors(400)
+  @ApiChatErrors(400, { status: 404, description: 'A member id names no known user (USER_NOT_FOUND; only when the host can tell: resolveUsers)' })
+  @RateLimit('rooms')
   async create(@CurrentUser() principal: ChatPrincipal, @Body() dto: CreateRoomDto, @Res({ passthrough: true }) response: Response): Promise<RoomResponse> {
     const { created, room } = await this.rooms.create(principal, dto);
     response.status(created ? 201 : 200);
@@ -82,6 +84,7 @@ export class RoomsController {
   @ApiOperation({ operationId: 'joinRoom', summary: 'Join a public group room' })
   @ApiChatErrors(403, 404, { status: 409, description: 'Already a member' })
   @ApiOkResponse({ type: RoomResponse })
+  @RateLimit('memberAdds')
   join(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<RoomResponse> {
     return this.rooms.join(principal, roomId);
   }
@@ -100,9 +103,9 @@ export class RoomsController {
   @HttpCode(200)
   @RequireRoom('room.read')
   @ApiOperation({ operationId: 'muteRoom', summary: 'Mute the room for the caller (no push notifications)' })
-  @ApiChatErrors(404)
+  @ApiChatErrors({ status: 400, description: 'A body with any field: the route takes none' }, 404)
   @ApiOkResponse({ type: RoomResponse })
-  mute(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<RoomResponse> {
+  mute(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @NoBody() _body: undefined): Promise<RoomResponse> {
     return this.rooms.setMuted(principal, roomId, true);
   }
 
@@ -110,9 +113,9 @@ export class RoomsController {
   @HttpCode(200)
   @RequireRoom('room.read')
   @ApiOperation({ operationId: 'unmuteRoom' })
-  @ApiChatErrors(404)
+  @ApiChatErrors({ status: 400, description: 'A body with any field: the route takes none' }, 404)
   @ApiOkResponse({ type: RoomResponse })
-  unmute(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<RoomResponse> {
+  unmute(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @NoBody() _body: undefined): Promise<RoomResponse> {
     return this.rooms.setMuted(principal, roomId, false);
   }
 }

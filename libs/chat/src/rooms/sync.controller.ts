@@ -16,10 +16,15 @@ export class SyncController {
 
   @Get()
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'getRoomChanges', summary: 'Everything changed in the room after version `since`' })
+  @ApiOperation({
+    operationId: 'getRoomChanges',
+    summary: 'Everything changed in the room after version `since`, a page at a time',
+    description:
+      'At most `limit` changed rows (messages, members, removals) per page. While `hasMore` is true, call again with `since` = the returned `version` and `cursor` = `nextCursor`. A client far behind may instead reload the history (GET messages and members) and take the room\'s `version`.',
+  })
   @ApiOkResponse({ type: ChangesResponse })
   @ApiChatErrors(400, 404)
   changes(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Query() query: ChangesQueryDto): Promise<ChangesResponse> {
-    return this.sync.changes(principal, roomId, query.since);
+    return this.sync.changes(principal, roomId, query);
   }
 }

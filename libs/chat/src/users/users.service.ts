@@ -3,19 +3,22 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatConfig } from '../common/chat-config';
+import { ChatError } from '../common/chat-error';
 import { ChatUserEntity } from './entities/chat-user.entity';
 
 /** How many recently seen names are remembered, to skip writes when nothing changed. */
 const KNOWN_NAMES_CAPACITY = 10_000;
 const DEFAULT_RESOLVE_CACHE_MS = 60_000;
+/** How many unknown ids a USER_NOT_FOUND message names. */
+const UNKNOWN_IDS_SHOWN = 5;
 
 /** The chat-side user profiles: created on first sight, names refreshed from tokens. */
 @Injectable()
 export class UsersService {
   /** userId → the name last written, so a request writes the profile only when it changes. */
   private readonly knownNames = new Map<string, string | null>();
-  /** userId → the host's answer and when it stops being fresh. */
-  private readonly resolved = new Map<string, { name: string | null; until: number }>();
+  /** userId → the host's answer (whether it knows the user, and their name) and when it stops being fresh. */
+  private readonly resolved = new Map<string, { known: boolean; name: string | null; until: number }>();
   private readonly logger = new Logger('UsersService');
 
   constructor(
@@ -34,6 +37,33 @@ export class UsersService {
       [principal.userId, name],
     );
     this.remember(principal.userId, name);
+  }
+
+  /**
+   * Refuses user ids nobody knows, with 404 USER_NOT_FOUND, when the host gave `resolveUsers`: a user is known when
+   * the chat has a profile for them (they have signed in, or were added while known) or `resolveUsers` returns them
+   * (one call for every id the chat lacks; only known answers are cached, so a user created a moment ago is found).
+   * A throwing `resolveUsers` fails the request. Without `resolveUsers` the module cannot tell, and any id is accepted.
+   */
+  async requireKnown(manager: EntityManager, userIds: string[]): Promise<void> {
+    const resolveUsers = this.config.options.resolveUsers;
+    if (!resolveUsers || userIds.length === 0) return;
+    const unique = [...new Set(userIds)];
+    const rows = (await manager.query(`SELECT id FROM chat_users WHERE id = ANY($1::varchar[])`, [unique])) as Array<{ id: string }>;
+    const seen = new Set(rows.map((row) => row.id));
+    const now = Date.now();
+    const knownToHost = (id: string) => {
+      const cached = this.resolved.get(id);
+      return cached !== undefined && cached.known && cached.until > now;
+    };
+    const ask = unique.filter((id) => !seen.has(id) && !knownToHost(id));
+    if (ask.length === 0) return;
+    const profiles = new Map((await resolveUsers(ask)).map((profile) => [profile.id, profile.name ?? null]));
+    this.cacheResolved(ask.filter((id) => profiles.has(id)), profiles, now);
+    const unknown = ask.filter((id) => !profiles.has(id));
+    if (unknown.length === 0) return;
+    const shown = unknown.slice(0, UNKNOWN_IDS_SHOWN).join(', ') + (unknown.length > UNKNOWN_IDS_SHOWN ? `, … (${unknown.length} in all)` : '');
+    throw new ChatError('USER_NOT_FOUND', unknown.length === 1 ? `No user has the id ${shown}` : `No users have the ids ${shown}`);
   }
 
   /** Makes sure profiles exist for users the caller names (members added before they ever signed in). */
@@ -73,18 +103,20 @@ export class UsersService {
     });
     if (missing.length === 0) return result;
     try {
-      const until = now + (this.config.options.resolveUsersCacheMs ?? DEFAULT_RESOLVE_CACHE_MS);
       const profiles = new Map((await resolveUsers(missing)).map((profile) => [profile.id, profile.name ?? null]));
-      if (this.resolved.size + missing.length > KNOWN_NAMES_CAPACITY) this.resolved.clear();
-      for (const id of missing) {
-        const name = profiles.get(id) ?? null;
-        this.resolved.set(id, { name, until });
-        result.set(id, name);
-      }
+      this.cacheResolved(missing, profiles, now);
+      for (const id of missing) result.set(id, profiles.get(id) ?? null);
     } catch (error) {
       this.logger.warn(`resolveUsers failed; using the names from tokens: ${String(error)}`);
     }
     return result;
+  }
+
+  /** Keeps the host's answers about `userIds` (those absent from `profiles` are unknown to it) for the cache period. */
+  private cacheResolved(userIds: string[], profiles: Map<string, string | null>, now: number): void {
+    const until = now + (this.config.options.resolveUsersCacheMs ?? DEFAULT_RESOLVE_CACHE_MS);
+    if (this.resolved.size + userIds.length > KNOWN_NAMES_CAPACITY) this.resolved.clear();
+    for (const id of userIds) this.resolved.set(id, { known: profiles.has(id), name: profiles.get(id) ?? null, until });
   }
 
   private remember(userId: string, name: string | null): void {

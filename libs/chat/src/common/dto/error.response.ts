@@ -2,8 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CHAT_ERROR_STATUS, type ChatErrorCode } from '../chat-error';
 
 /**
- * The body of every error response: Nest's standard shape, plus a machine-readable `code` on the chat's own
- * errors (validation errors have none: their `message` lists every problem).
+ * The body of every error response: Nest's standard shape, plus a machine-readable `code` (validation errors have
+ * `INVALID_INPUT`, and their `message` lists every problem, each naming its field).
  */
 export class ErrorResponse {
   @ApiProperty({ type: 'integer', example: 404 })

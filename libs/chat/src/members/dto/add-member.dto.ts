@@ -1,15 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { IsChatText, IsOptionalNonNull } from '../../common/chat-text';
 
 export class AddMemberDto {
-  @ApiProperty({ maxLength: 255 })
-  @IsString()
-  @Length(1, 255)
+  @IsChatText({ min: 1, max: 255 })
   userId: string;
 
   /** Default `member`; only the owner may add an admin. Ownership is handed over with PATCH, not given here. */
   @ApiPropertyOptional({ enum: ['admin', 'member'], default: 'member' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsIn(['admin', 'member'])
   role?: 'admin' | 'member';
 }

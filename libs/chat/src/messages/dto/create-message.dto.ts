@@ -1,13 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional } from 'class-validator';
 import { IsChatId } from '../../common/canonical-id';
+import { IsChatText } from '../../common/chat-text';
 
 export class CreateMessageDto {
   /** The text; trimmed, and required unless images are attached. */
+  // At most `limits.maxMessageLength` (4000) once trimmed, checked by the service; 20,000 here stops the absurd early.
   @ApiPropertyOptional({ maxLength: 4000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(20_000)
+  @IsChatText({ max: 20_000, optional: true })
   body?: string;
 
   /** Images you uploaded (`POST /images`), shown in this order; at most `images.maxImagesPerMessage` (10). */
@@ -25,9 +25,6 @@ export class CreateMessageDto {
   parentId?: string;
 
   /** Chosen by the client, unique per sender: sending again with it returns the first message (200). */
-  @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
-  @IsString()
-  @Length(1, 100)
+  @IsChatText({ min: 1, max: 100, optional: true })
   clientId?: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray } from 'class-validator';
+import { IsChatText } from '../../common/chat-text';
 
 export class PresenceQueryDto {
   /** Comma-separated user ids (at most 100). */
@@ -9,8 +10,7 @@ export class PresenceQueryDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @Length(1, 255, { each: true })
+  @IsChatText({ min: 1, max: 255, each: true })
   userIds: string[];
 }
 

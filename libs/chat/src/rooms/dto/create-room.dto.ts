@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional } from 'class-validator';
 import type { RoomType } from '../entities/room.entity';
 import { IsChatId } from '../../common/canonical-id';
+import { IsChatText, IsOptionalNonNull } from '../../common/chat-text';
 
 export class CreateRoomDto {
   /** `direct`: one-to-one, exactly one other member. `group`: any number of members. */
@@ -10,21 +11,15 @@ export class CreateRoomDto {
   type: RoomType;
 
   /** Group rooms only; a direct room's title is the other member's name. */
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @IsChatText({ max: 200, optional: true })
   title?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @IsChatText({ max: 2000, optional: true })
   description?: string;
 
   /** Group rooms only: listed in `GET /rooms?scope=public` and joinable by anyone. */
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsBoolean()
   isPublic?: boolean;
 
@@ -32,8 +27,7 @@ export class CreateRoomDto {
   @ApiProperty({ type: [String], maxItems: 500 })
   @IsArray()
   @ArrayMaxSize(500)
-  @IsString({ each: true })
-  @Length(1, 255, { each: true })
+  @IsChatText({ min: 1, max: 255, each: true })
   memberIds: string[];
 
   /** The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only. */

@@ -1,22 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import { IsChatId } from '../../common/canonical-id';
+import { IsChatText, IsOptionalNonNull } from '../../common/chat-text';
 
 /** PUT: the room's editable fields as a whole; an omitted optional field returns to its default. */
 export class ReplaceRoomDto {
-  @ApiProperty({ maxLength: 200 })
-  @IsString()
-  @MaxLength(200)
+  @IsChatText({ max: 200 })
   title: string;
 
-  @ApiPropertyOptional({ maxLength: 2000, default: '' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @ApiPropertyOptional({ default: '' })
+  @IsChatText({ max: 2000, optional: true })
   description?: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsBoolean()
   isPublic?: boolean;
 

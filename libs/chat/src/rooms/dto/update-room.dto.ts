@@ -1,23 +1,18 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import { IsChatId } from '../../common/canonical-id';
+import { IsChatText, IsOptionalNonNull } from '../../common/chat-text';
 
 /** PATCH: the fields given change, the others stay. */
 export class UpdateRoomDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @IsChatText({ max: 200, optional: true })
   title?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @IsChatText({ max: 2000, optional: true })
   description?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsBoolean()
   isPublic?: boolean;
 
