@@ -60,7 +60,7 @@ export class ChatRateLimiter implements OnApplicationShutdown {
     }
     const timeoutMs = storageTimeoutMs ?? DEFAULT_STORAGE_TIMEOUT_MS;
     if (!(timeoutMs > 0)) throw new Error('ChatModule: rateLimits.storageTimeoutMs must be positive');
-    this.storage = storage ? storage : this.memory; void FallbackThrottlerStorage;
+    this.storage = storage ? new FallbackThrottlerStorage(storage, this.memory, timeoutMs) : this.memory;
     this.prefix = keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.limitsFor = config.options.rateLimitsFor;
   }
