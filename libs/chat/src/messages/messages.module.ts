@@ -17,7 +17,6 @@ import { ReadStateService } from './read-state.service';
   imports: [AuthModule, AccessModule, ImagesModule, MessageViewsModule],
   controllers: [MessagesController, ReactionsController, ReadStateController, PinsController],
   providers: [MessagesService, MessageWriter, ReactionsService, ReadStateService, PinsService],
-  // MessageWriter: the gateway drains it on shutdown, after its own in-flight events and before closing sockets.
-  exports: [MessagesService, ReadStateService, MessageWriter],
+  exports: [MessagesService, ReadStateService],
 })
 export class MessagesModule {}
