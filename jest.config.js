@@ -52,6 +52,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   roots: ['<rootDir>/libs', '<rootDir>/src', '<rootDir>/test'],
   testRegex: '\\.(spec|e2e-spec)\\.ts$',
+  // The fault suite (jest.faults.config.js, `npm run test:faults`) runs on its own, one file at a time.
+  testPathIgnorePatterns: ['/node_modules/', '\\.fault-spec\\.ts$'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esm})/)`],
   moduleNameMapper: { '^@parley/chat$': '<rootDir>/libs/chat/src/index.ts' },

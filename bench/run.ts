@@ -16,12 +16,13 @@ import { P99_LIMIT_MS, type RampResult } from './lib/load';
 import { HAS_TASKSET, log, pin } from './lib/procs';
 import { round } from './lib/stats';
 import { historyScenario } from './scenarios/history';
+import { stormScenario } from './scenarios/storm';
 import { idleScenario } from './scenarios/idle';
 import { realtimeScenario } from './scenarios/realtime';
 
 const ROOT = resolve(__dirname, '../../..');
 const BENCH_JS = __dirname;
-const SCENARIOS = ['fanout', 'twonode', 'hotroom', 'idle', 'history'] as const;
+const SCENARIOS = ['fanout', 'twonode', 'hotroom', 'idle', 'history', 'storm'] as const;
 
 function parseOptions(argv: string[]): Options {
   const flags = new Map<string, string>();
@@ -46,12 +47,13 @@ function parseOptions(argv: string[]): Options {
   };
   const only = (flags.get('only') ?? env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
-  const known = ['quick', 'only', 'build', 'no-build', 'no-bare', 'cpu-prof', 'step-seconds', 'warmup-seconds', 'drain-seconds', 'saturation-seconds', 'factor', 'start-share', 'max-steps', 'no-refine', 'events-per-second', 'server-cpu', 'generator-cpu', 'no-pin-db', 'idle-sockets', 'idle-hold-seconds', 'history-messages', 'history-repeats', 'keep-db', 'quiet-wait', 'quiet-threshold', 'heap-diff', 'out'];
+  const known = ['quick', 'only', 'build', 'no-build', 'no-bare', 'cpu-prof', 'step-seconds', 'warmup-seconds', 'drain-seconds', 'saturation-seconds', 'factor', 'start-share', 'max-steps', 'no-refine', 'events-per-second', 'server-cpu', 'generator-cpu', 'no-pin-db', 'idle-sockets', 'idle-hold-seconds', 'storm-sockets', 'server-dist', 'history-messages', 'history-repeats', 'keep-db', 'quiet-wait', 'quiet-threshold', 'heap-diff', 'out'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}; known: ${known.map((k) => `--${k}`).join(' ')}`);
   return {
     only,
     quick,
     build: flags.has('no-build') ? 'never' : flags.has('build') ? 'always' : 'auto',
+    serverDist: flags.get('server-dist'),
     bare: !flags.has('no-bare'),
     cpuProf: flags.has('cpu-prof'),
     stepSeconds: num('step-seconds', quick ? 3 : 10),
@@ -67,6 +69,7 @@ function parseOptions(argv: string[]): Options {
     generatorCpu: cpu('generator-cpu', 1),
     pinDatabase: !flags.has('no-pin-db'),
     idleSockets: num('idle-sockets', quick ? 2000 : 10_000),
+    stormSockets: num('storm-sockets', quick ? 1000 : 5000),
     idleHoldSeconds: num('idle-hold-seconds', quick ? 3 : 10),
     heapDiff: flags.has('heap-diff'),
     historyMessages: num('history-messages', 1_000_000),
@@ -96,6 +99,13 @@ function newest(dir: string, test: (name: string) => boolean): number {
  * private copy of dist/ for this run, so another build emptying dist/ meanwhile does not pull the server away.
  */
 function prepareServer(options: Options, runId: string): { main: string; built: string; snapshot: string } {
+  const snapshot = join(ROOT, 'bench/.cache', `server-${runId}`);
+  // --server-dist=<dir>: another build (an older commit's dist/, to compare), copied like dist/ and never rebuilt.
+  if (options.serverDist) {
+    cpSync(resolve(ROOT, options.serverDist), snapshot, { recursive: true });
+    if (!existsSync(join(snapshot, 'src/main.js'))) throw new Error(`${options.serverDist} has no src/main.js`);
+    return { main: join(snapshot, 'src/main.js'), built: `the build in ${options.serverDist} (--server-dist)`, snapshot };
+  }
   const main = join(ROOT, 'dist/src/main.js');
   const sources = Math.max(
     newest(join(ROOT, 'src'), (n) => n.endsWith('.ts') && !n.endsWith('.spec.ts')),
@@ -115,7 +125,6 @@ function prepareServer(options: Options, runId: string): { main: string; built: 
   } else if (!existsSync(main)) {
     throw new Error('dist/src/main.js is missing: run without --no-build');
   }
-  const snapshot = join(ROOT, 'bench/.cache', `server-${runId}`);
   cpSync(join(ROOT, 'dist'), snapshot, { recursive: true });
   const snapMain = join(snapshot, 'src/main.js');
   if (!existsSync(snapMain)) throw new Error('the dist/ snapshot has no src/main.js (a build in progress?): run again');
@@ -185,6 +194,7 @@ async function main(): Promise<void> {
     await run('hotroom', () => realtimeScenario(ctx, { name: 'hotroom', rooms: 1, membersPerRoom: 50, nodes: 1, saturationWindow: 100, withBare: options.bare }));
     await run('idle', () => idleScenario(ctx));
     await run('history', () => historyScenario(ctx));
+    await run('storm', () => stormScenario(ctx));
   } finally {
     await cleanup();
   }
@@ -256,6 +266,8 @@ function targets(scenarios: Record<string, unknown>): AnyRecord {
   if (s.hotroom) out.hotRoom = { target: '>= 2000 persisted messages/s in one room (p99 <= 100 ms, no loss)', actual: hot?.maxSustained?.messagesPerSecond ?? null, saturated: hot?.saturated?.messagesPerSecond ?? null, pass: hot ? (hot.maxSustained?.messagesPerSecond ?? 0) >= 2000 : null };
   const idle = s.idle?.parley?.rssPerSocketKiB;
   if (s.idle) out.idleRss = { target: '<= 20 KiB RSS per idle authenticated socket', actualKiB: idle ?? null, pass: idle != null ? idle <= 20 : null };
+  const storm = s.storm?.parley;
+  if (s.storm) out.reconnectStorm = { target: 'every socket back and synced; sends answered meanwhile; /health/live 200 throughout', reconnectedSeconds: storm?.reconnectedSeconds ?? null, syncedSeconds: storm?.syncedSeconds ?? null, sendP99Ms: storm?.sends?.ackMs?.p99 ?? null, pass: storm && !storm.error ? storm.synced === storm.sockets && storm.sends.failed === 0 && storm.health['/health/live'].non200 === 0 : null };
   if (s.history?.metrics) {
     const m = s.history.metrics as AnyRecord;
     out.history = {
@@ -344,6 +356,17 @@ function table(report: AnyRecord): string {
     const m = s.history.metrics as AnyRecord;
     const hRows = Object.entries(m).map(([metric, v]) => [metric, `${fmt(v.at1k.p50, 2)}/${fmt(v.at1k.p95, 2)}`, `${fmt(v.atBig.p50, 2)}/${fmt(v.atBig.p95, 2)}`, fmt(v.ratioP50, 2), fmt(v.ratioP95, 2), v.pass ? 'ok' : 'OVER 1.3x']);
     lines.push(...grid(['history (ms)', '1k p50/p95', `${s.history.setup.messages.big} p50/p95`, 'ratio p50', 'ratio p95', 'target'], hRows), '');
+  }
+  if (s.storm?.parley && !s.storm.parley.error) {
+    const r = s.storm.parley as AnyRecord;
+    const health = Object.entries(r.health as AnyRecord).map(([path, h]) => `${path} ${(h as AnyRecord).non200}/${(h as AnyRecord).probes}`).join(', ');
+    lines.push(
+      ...grid(
+        ['reconnect storm', 'sockets', 'back in s', 'synced in s', 'refused 503', 'sends p50/p99/max ms', 'before p99 ms', 'non-200 health', 'server CPU'],
+        [['parley', fmt(r.sockets), fmt(r.reconnectedSeconds, 2), fmt(r.syncedSeconds, 2), fmt(r.refusedHandshakes), `${fmt(r.sends.ackMs.p50, 1)}/${fmt(r.sends.ackMs.p99, 1)}/${fmt(r.sends.ackMs.max, 1)}`, fmt(r.sendsBefore.ackMs.p99, 1), health, `${Math.round((r.serverCpu ?? 0) * 100)}%`]],
+      ),
+      '',
+    );
   }
   for (const [name, value] of Object.entries(s)) if ((value as AnyRecord)?.error) lines.push(`${name}: ERROR ${(value as AnyRecord).error}`);
   const t = report.targets as AnyRecord;

@@ -4,6 +4,7 @@ import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatModule, RedisPresenceStore, type ChatPrincipal, type ChatRateLimits } from '@parley/chat';
 import { LoggerModule } from 'nestjs-pino';
+import { stdSerializers } from 'pino';
 import { AccountDirectory } from './accounts/account-directory';
 import { AccountsModule } from './accounts/accounts.module';
 import { loadConfig, type AppConfig } from './config/app-config';
@@ -11,6 +12,8 @@ import { APP_CONFIG, AppConfigModule } from './config/config.module';
 import { databaseOptions } from './database/database-options';
 import { DemoModule } from './demo/demo.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { ServerMetrics } from './metrics/server-metrics';
 import { redactRequestUrl } from './logging/redact-request-url';
 import { redisKeyPrefixes } from './redis/redis-keys';
 import { RATE_LIMIT_STORAGE, RateLimitStorageModule } from './redis/rate-limit-storage.module';
@@ -30,8 +33,10 @@ export class AppModule {
             // Tokens must never reach the logs.
             redact: ['req.headers.authorization', 'req.headers.cookie', 'err.query', 'err.parameters', 'err.driverError'],
             // Query strings can carry tokens too (Socket.IO's polling transport, links shared with a token).
-            serializers: { req: redactRequestUrl },
-            autoLogging: { ignore: (request) => request.url === '/health' },
+            // A 5xx answer without an exception (a 503 during an outage) gets pino-http's stand-in error: no stack for it.
+            serializers: { req: redactRequestUrl, err: (error: Error) => (/^failed with status code \d+$/.test(error?.message ?? '') ? { message: error.message } : stdSerializers.err(error)) },
+            // Probes and scrapes come every few seconds: not worth a log line each.
+            autoLogging: { ignore: (request) => request.url?.split('?')[0].startsWith('/health') || request.url?.split('?')[0] === '/metrics' },
           },
         }),
         TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions(config) }),
@@ -39,15 +44,22 @@ export class AppModule {
         RedisModule,
         RateLimitStorageModule,
         HealthModule,
+        MetricsModule,
         AccountsModule,
         ChatModule.forRootAsync({
-          imports: [AccountsModule],
-          inject: [APP_CONFIG, REDIS_CLIENT, AccountDirectory, RATE_LIMIT_STORAGE],
-          useFactory: (appConfig: AppConfig, redis: RedisClient | null, accounts: AccountDirectory, rateLimitStorage: ThrottlerStorage | null) => ({
+          imports: [AccountsModule, MetricsModule],
+          inject: [APP_CONFIG, REDIS_CLIENT, AccountDirectory, RATE_LIMIT_STORAGE, ServerMetrics],
+          useFactory: (appConfig: AppConfig, redis: RedisClient | null, accounts: AccountDirectory, rateLimitStorage: ThrottlerStorage | null, serverMetrics: ServerMetrics) => ({
             jwt: appConfig.jwt,
             // KNOWN_USERS_ONLY: members must be local accounts or users the chat has seen (else 404 USER_NOT_FOUND).
             ...(appConfig.knownUsersOnly && { resolveUsers: (ids: string[]) => accounts.profiles(ids) }),
-            realtime: { allowedOrigins: appConfig.corsOrigins, eventsPerSecond: appConfig.socketEventsPerSecond, typingTimeoutMs: appConfig.typingTimeoutMs },
+            realtime: {
+              allowedOrigins: appConfig.corsOrigins,
+              eventsPerSecond: appConfig.socketEventsPerSecond,
+              typingTimeoutMs: appConfig.typingTimeoutMs,
+              maxBufferedBytes: appConfig.socketMaxBufferedBytes,
+            },
+            shutdownTimeoutMs: appConfig.shutdownTimeoutMs,
             presence: redis ? { store: presenceStore(redis, appConfig.presenceExpirySeconds, redisKeyPrefixes(appConfig.redisPrefix).presence) } : {},
             messages: { retainDeletedContent: appConfig.retainDeletedMessages, allowedReactions: appConfig.allowedReactions },
             // With an in-memory database the images stay in memory too (no directory): nothing survives a restart.
@@ -56,6 +68,8 @@ export class AppModule {
             // Per-user limits, counted in Redis when it is configured (shared by every node).
             rateLimits: { ...appConfig.rateLimits, storage: rateLimitStorage ?? undefined, keyPrefix: `${redisKeyPrefixes(appConfig.redisPrefix).base}:rate` },
             ...(appConfig.rateLimitExemptUsers.length > 0 && { rateLimitsFor: exemptFromRateLimits(appConfig.rateLimitExemptUsers) }),
+            // The chat's instruments go on the server's registry: GET /metrics shows them with the pool's and Redis's.
+            metrics: { registry: serverMetrics.registry },
           }),
         }),
         DemoModule.forRoot(),

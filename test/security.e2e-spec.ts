@@ -1344,11 +1344,8 @@ describe('item 3: limits shared through Redis by every node, and a Redis outage 
       expectRateLimited(await send('one too many'), 'Too many messages');
       await request(server.url).get(`${BASE}/rooms/${room.id}`).set(auth).expect(200);
       expect(server.output.join('').match(/The rate-limit storage failed/g)).toHaveLength(1);
-      // Still alive once the fan-out of those sends has timed out (node-redis: 5 s), which used to end the process:
-      // waits for the 8th failed reconnection of the server's Redis client (backoff 0.1, 0.2, ... 2 s: over 7 s).
-      const reconnections = () => server.output.join('').match(/"context":"Redis","msg":"Redis: connect ECONNREFUSED/g)?.length ?? 0;
-      await eventually(() => expect(reconnections()).toBeGreaterThanOrEqual(8), 20_000, 250);
-      await request(server.url).get(`${BASE}/rooms/${room.id}`).set(auth).expect(200);
+      // That the node outlives the outage itself (the adapter's publishes timing out) is the fault suite's
+      // test/faults/redis-outage.fault-spec.ts.
       expect(server.process.exitCode).toBeNull();
     } finally {
       await server.stop('SIGKILL');

@@ -11,6 +11,8 @@ export interface Options {
   only: string[];
   quick: boolean;
   build: 'auto' | 'always' | 'never';
+  /** `--server-dist=<dir>`: run this build (a dist/ folder) instead of the repository's dist/. */
+  serverDist?: string;
   bare: boolean;
   cpuProf: boolean;
   stepSeconds: number;
@@ -27,6 +29,8 @@ export interface Options {
   pinDatabase: boolean;
   idleSockets: number;
   idleHoldSeconds: number;
+  /** Sockets of the reconnect storm (`storm`). */
+  stormSockets: number;
   /** Heap snapshots before and after the idle sockets, diffed by object kind (use with fewer sockets). */
   heapDiff: boolean;
   historyMessages: number;

@@ -64,12 +64,16 @@ export class LeanSocket {
           resolve(socket);
         } else if (frame.startsWith(`44${namespace},`)) {
           let message = frame;
+          let data: unknown;
           try {
-            message = (JSON.parse(frame.slice(namespace.length + 3)) as { message?: string }).message ?? frame;
+            const parsed = JSON.parse(frame.slice(namespace.length + 3)) as { message?: string; data?: unknown };
+            message = parsed.message ?? frame;
+            data = parsed.data;
           } catch {
             // keep the raw frame
           }
-          fail(new Error(`connect_error: ${message}`));
+          // `data` says why (e.g. `{ statusCode: 503, code: 'SERVER_BUSY', retryAfterSeconds: 2 }`).
+          fail(Object.assign(new Error(`connect_error: ${message}`), { data }));
         }
       });
     });

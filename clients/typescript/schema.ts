@@ -11,8 +11,45 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 200 `{ status: "ok" }` when the database (and Redis, when configured) answer; 503 otherwise. */
+        /**
+         * 200 `{ status: "ok" }` when the database answers, 503 otherwise. With Redis configured, `info.redis.connection`
+         *     says whether it is `ready` or `unavailable` (and `since` when): it never fails the check.
+         */
         get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers (no dependency is checked) */
+        get: operations["healthLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: 503 when the database is away or the node is shutting down */
+        get: operations["healthReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -513,6 +550,45 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        LivenessResponse: {
+            /** @enum {string} */
+            status: "ok";
+            /** @description Seconds since the process started */
+            uptimeSeconds: number;
+        };
+        EventLoopDelay: {
+            /** @description p99 of the event-loop delay over the last ~10 s, in ms */
+            p99: number;
+            /** @description Largest event-loop delay over the last ~10 s, in ms */
+            max: number;
+        };
+        DatabasePoolUsage: {
+            /** @description Connections the pool may open (DATABASE_POOL_SIZE) */
+            size: number;
+            /** @description Connections open */
+            total: number;
+            /** @description Connections open and idle */
+            idle: number;
+            /** @description Requests waiting for a connection */
+            waiting: number;
+        };
+        ReadinessLoad: {
+            eventLoopDelayMs: components["schemas"]["EventLoopDelay"];
+            /** @description null with the embedded database */
+            databasePool: components["schemas"]["DatabasePoolUsage"] | null;
+        };
+        ReadinessResponse: {
+            /**
+             * @description `ok`; `degraded` (Redis away: served, cross-node fan-out paused); `overloaded` (served, slowly: see `load`); `unavailable` (no database: 503); `shutting_down` (503)
+             * @enum {string}
+             */
+            status: "ok" | "degraded" | "overloaded" | "unavailable" | "shutting_down";
+            /** @enum {string} */
+            database: "up" | "down";
+            /** @enum {string} */
+            redis: "up" | "down" | "not_configured";
+            load: components["schemas"]["ReadinessLoad"];
+        };
         CredentialsDto: {
             /** @description 3 to 32 letters, digits, `.`, `_` or `-`; unique without regard to case. */
             username: string;
@@ -532,7 +608,7 @@ export interface components {
             user: components["schemas"]["AccountResponse"];
         };
         /** @enum {string} */
-        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED";
+        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
         ErrorResponse: {
             /** @example 404 */
             statusCode: number;
@@ -966,6 +1042,54 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+        };
+    };
+    healthLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LivenessResponse"];
+                };
+            };
+        };
+    };
+    healthReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `status`: `ok`, `degraded` (Redis away) or `overloaded` (see `load`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessResponse"];
+                };
+            };
+            /** @description `status`: `unavailable` (no database) or `shutting_down` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessResponse"];
                 };
             };
         };

@@ -8,6 +8,13 @@ export interface AppConfig {
   host: string;
   /** PostgreSQL URL; undefined runs the embedded database in `dataDir`. */
   databaseUrl?: string;
+  /** Connections of the PostgreSQL pool (DATABASE_POOL_SIZE, default 10); the message writer keeps one of them. */
+  databasePoolSize?: number;
+  /**
+   * DATABASE_CONNECT_TIMEOUT_MS (default 5000): the longest a request waits for a database connection, new or from the
+   * pool, before it is answered 503.
+   */
+  databaseConnectTimeoutMs?: number;
   /** Redis URL; undefined keeps fan-out and presence in this process. */
   redisUrl?: string;
   /**
@@ -62,6 +69,15 @@ export interface AppConfig {
   socketEventsPerSecond: number;
   /** How long a typing state lasts without a repeat. */
   typingTimeoutMs: number;
+  /**
+   * SHUTDOWN_TIMEOUT_MS: the longest a shutdown (SIGTERM, SIGINT) waits for in-flight work (socket events, message
+   * writes, HTTP requests); then the remaining connections are cut and the process exits within a second more.
+   */
+  shutdownTimeoutMs: number;
+  /** SOCKET_MAX_BUFFERED_BYTES: bytes waiting to be written to a socket before it is dropped (0: no limit). */
+  socketMaxBufferedBytes: number;
+  /** METRICS_TOKEN: when set, `GET /metrics` needs `Authorization: Bearer <token>`; unset, it is open. */
+  metricsToken?: string;
 }
 
 /** Used when no JWT_SECRET is set so that `npm start` works out of the box; logged loudly at start-up. */
@@ -86,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
+    databasePoolSize: env.DATABASE_POOL_SIZE ? positiveInteger(env.DATABASE_POOL_SIZE, 10, 'DATABASE_POOL_SIZE') : undefined,
+    databaseConnectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS ? positiveInteger(env.DATABASE_CONNECT_TIMEOUT_MS, 5000, 'DATABASE_CONNECT_TIMEOUT_MS') : undefined,
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix,
     dataDir: env.DATA_DIR === 'memory://' ? 'memory://' : resolve(env.DATA_DIR || './data'),
@@ -117,6 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     presenceExpirySeconds: positiveInteger(env.PRESENCE_EXPIRY_SECONDS, 15, 'PRESENCE_EXPIRY_SECONDS'),
     socketEventsPerSecond: positiveInteger(env.SOCKET_EVENTS_PER_SECOND, 20, 'SOCKET_EVENTS_PER_SECOND'),
     typingTimeoutMs: positiveInteger(env.TYPING_TIMEOUT_MS, 6000, 'TYPING_TIMEOUT_MS'),
+    shutdownTimeoutMs: positiveInteger(env.SHUTDOWN_TIMEOUT_MS, 10_000, 'SHUTDOWN_TIMEOUT_MS'),
+    socketMaxBufferedBytes: env.SOCKET_MAX_BUFFERED_BYTES?.trim() === '0' ? 0 : positiveInteger(env.SOCKET_MAX_BUFFERED_BYTES, 1024 * 1024, 'SOCKET_MAX_BUFFERED_BYTES'),
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }
 

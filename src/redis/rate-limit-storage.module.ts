@@ -1,9 +1,11 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { RedisConnectionMonitor } from '@parley/chat';
 import Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { REDIS_MONITOR, redisReconnectDelay } from './redis.module';
 
 /** The storage of the chat's per-user limits: shared through Redis when REDIS_URL is set, else null (memory). */
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
@@ -15,32 +17,27 @@ const RATE_LIMIT_REDIS = Symbol('RATE_LIMIT_REDIS');
  * `@nest-lab/throttler-storage-redis` (the @nestjs/throttler maintainer's Redis storage: one Lua script per hit) on
  * an ioredis connection of its own (that storage speaks ioredis; the rest of the server uses node-redis). Commands
  * fail at once while Redis is unreachable (no offline queue, one retry), so the library's fallback counts in
- * memory instead of making requests wait; the client reconnects by itself, with backoff.
+ * memory instead of making requests wait; the client connects in the background (the server starts without Redis)
+ * and reconnects by itself, with backoff. Its outages are reported by the node's Redis monitor, once each.
  */
 @Global()
 @Module({
   providers: [
     {
       provide: RATE_LIMIT_REDIS,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig): Promise<Redis | null> => {
+      inject: [APP_CONFIG, REDIS_MONITOR],
+      useFactory: (config: AppConfig, monitor: RedisConnectionMonitor): Redis | null => {
         if (!config.redisUrl) return null;
-        const logger = new Logger('RateLimitRedis');
-        let reported = false;
         const client = new Redis(config.redisUrl, {
           lazyConnect: true,
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           connectTimeout: 5000,
-          retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+          retryStrategy: redisReconnectDelay,
         });
-        // One line per outage: ioredis reports every failed reconnection attempt.
-        client.on('error', (error: Error) => {
-          if (!reported) logger.warn(`Redis (rate limits): ${error.message}`);
-          reported = true;
-        });
-        client.on('ready', () => (reported = false));
-        await client.connect();
+        monitor.watch('rate-limit client', client);
+        // Rejects when the first attempt fails; ioredis keeps retrying (retryStrategy) all the same.
+        client.connect().catch(() => undefined);
         return client;
       },
     },
@@ -57,6 +54,7 @@ export class RateLimitStorageModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (!this.client) return;
+    if (this.client.status !== 'ready') return this.client.disconnect();
     await this.client.quit().catch(() => this.client?.disconnect());
   }
 }

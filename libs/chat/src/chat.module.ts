@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { ChatConfig } from './common/chat-config';
 import {
@@ -13,7 +13,10 @@ import { ChatEventBus } from './events/chat-event-bus';
 import { ImagesModule } from './images/images.module';
 import { ChatRateLimiter } from './limits/chat-rate-limiter';
 import { MembersModule } from './members/members.module';
+import { MessagesController } from './messages/messages.controller';
 import { MessagesModule } from './messages/messages.module';
+import { ChatMetrics } from './metrics/chat-metrics';
+import { SendMetricsMiddleware } from './metrics/send-metrics.middleware';
 import { PresenceModule } from './presence/presence.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RoomsModule } from './rooms/rooms.module';
@@ -39,7 +42,7 @@ class ChatCoreModule {}
  * The host provides the TypeORM connection (with `chatEntities` and `chatMigrations`, or `autoLoadEntities`).
  */
 @Module({})
-export class ChatModule extends ConfigurableChatModule {
+export class ChatModule extends ConfigurableChatModule implements NestModule {
   static override forRoot(options: typeof CHAT_OPTIONS_TYPE): DynamicModule {
     return ChatModule.assemble(super.forRoot(options), options.path);
   }
@@ -48,15 +51,21 @@ export class ChatModule extends ConfigurableChatModule {
     return ChatModule.assemble(super.forRootAsync(options), options.path);
   }
 
+  /** HTTP sends are counted by status (`parley_message_sends_total`); socket sends by the gateway. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SendMetricsMiddleware).forRoutes(MessagesController);
+  }
+
   /** Moves the option providers the builder made into the global core, and mounts the routes under `path`. */
   private static assemble(definition: DynamicModule, path: string = DEFAULT_CHAT_PATH): DynamicModule {
     const core: DynamicModule = {
       module: ChatCoreModule,
       global: true,
       imports: definition.imports ?? [],
-      providers: [...((definition.providers ?? []) as Provider[]), { provide: CHAT_MODULE_PATH, useValue: path }, ChatConfig, ChatEventBus, ChatRateLimiter],
+      providers: [...((definition.providers ?? []) as Provider[]), { provide: CHAT_MODULE_PATH, useValue: path }, ChatConfig, ChatEventBus, ChatRateLimiter, ChatMetrics],
       // ChatRateLimiter: the per-user limits, one instance for every route's ChatRateLimitGuard and the gateway.
-      exports: [CHAT_MODULE_OPTIONS, ChatConfig, ChatEventBus, ChatRateLimiter],
+      // ChatMetrics: the Prometheus instruments (injectable by the host, to serve `registry`).
+      exports: [CHAT_MODULE_OPTIONS, ChatConfig, ChatEventBus, ChatRateLimiter, ChatMetrics],
     };
     return {
       module: ChatModule,

@@ -2,6 +2,7 @@ import type { ChatPrincipal } from './auth/chat-principal';
 import type { PresenceStore } from './presence/presence-store';
 import type { ChatStorageDriver } from './images/storage/chat-storage-driver';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Registry } from 'prom-client';
 
 /**
  * How the module verifies bearer tokens (passport strategy `parley-jwt`, and sockets) when no `authenticate` function
@@ -111,6 +112,30 @@ export interface ChatModuleOptions {
    * keep it cheap (no I/O, or cache).
    */
   rateLimitsFor?: (principal: ChatPrincipal) => Partial<ChatRateLimits> | null | undefined | Promise<Partial<ChatRateLimits> | null | undefined>;
+  /**
+   * Prometheus metrics (prom-client): the registry the module's instruments go on (see `ChatMetrics`). Default: a
+   * registry of the module's own, `ChatMetrics.registry`, which the host serves (`GET /metrics`) or merges.
+   */
+  metrics?: ChatMetricsOptions;
+  /**
+   * Graceful shutdown (`app.close()`, or a signal with `app.enableShutdownHooks()`): the longest the module waits for
+   * the socket events and message writes in flight to finish, with their events and acknowledgements sent, before it
+   * closes its sockets anyway. New socket events and handshakes are refused at once (503 `SHUTTING_DOWN`,
+   * `retryAfterSeconds`), new sends (HTTP) once the socket events in flight are done; queued sends are written. The
+   * host's HTTP server (keep-alive connections) is the host's to close. Default 10000.
+   */
+  shutdownTimeoutMs?: number;
+}
+
+/** `shutdownTimeoutMs` when it is not given. */
+export const DEFAULT_CHAT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** `metrics`: where the module's Prometheus instruments are registered. */
+export interface ChatMetricsOptions {
+  /** A prom-client `Registry` (the host's own, or prom-client's global `register`). Default: a new one. */
+  registry?: Registry;
+  /** Prefix of the metric names. Default `parley_`. */
+  prefix?: string;
 }
 
 /**
@@ -178,7 +203,29 @@ export interface ChatMessageOptions {
    * The emoji a reaction may use. Empty or unset: any single emoji (one grapheme) or a short `:name:` code.
    */
   allowedReactions?: string[];
+  /**
+   * How long a write waits for a room that another transaction holds (another node's write of it, a long
+   * transaction), in ms, before it writes the rest of its batch without that room and retries the room's sends
+   * with backoff. Bounds what a locked room costs the other rooms. Default 100.
+   */
+  roomLockWaitMs?: number;
+  /**
+   * How long a send may wait for a busy room (see `roomLockWaitMs`) before it is answered 503 `ROOM_BUSY` (with
+   * `retryAfterSeconds`; nothing written). Default 3000.
+   */
+  roomBusyTimeoutMs?: number;
+  /**
+   * Give the message writer a connection of its own, taken from the DataSource's pool and kept, so that sends never
+   * wait behind other work for a connection (a reconnect storm's handshakes and syncs). Default: on when the pool has
+   * at least 4 connections (node-postgres' `max`, TypeORM's `poolSize`; 10 unless set), off otherwise (a
+   * one-connection pool such as an embedded database's).
+   */
+  dedicatedConnection?: boolean;
 }
+
+/** `messages.roomLockWaitMs` and `messages.roomBusyTimeoutMs` when they are not given. */
+export const DEFAULT_ROOM_LOCK_WAIT_MS = 100;
+export const DEFAULT_ROOM_BUSY_TIMEOUT_MS = 3000;
 
 /** Image uploads. Every field has a default (see `DEFAULT_CHAT_IMAGE_OPTIONS`). */
 export interface ChatImageOptions {
@@ -230,7 +277,32 @@ export interface ChatRealtimeOptions {
    * few seconds while the user types, and expire a received state after this long.
    */
   typingTimeoutMs?: number;
+  /**
+   * Most bytes a socket may have waiting to be written (the WebSocket's send buffer plus Socket.IO's queue of packets
+   * not yet handed to it), checked every second: a client that stops reading (a frozen tab, a dead network) is sent
+   * `session.closing { reason: 'slow_consumer' }` and dropped, so it holds no more than this in memory, and catches
+   * up with `changes?since=` when it reconnects. Default 1 MiB (1048576); `0` turns the check off.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Most socket handshakes (token, chat profile, room subscriptions) run at once on this node, and half as many
+   * presence updates; the others wait in line, so a reconnect storm cannot take every connection of the database
+   * pool. Default 4.
+   */
+  handshakeConcurrency?: number;
+  /**
+   * Most handshakes waiting in line; beyond, a connection is refused with `connect_error` 503 `SERVER_BUSY`
+   * (`data.retryAfterSeconds`), and the client connects again after that. Default 2000.
+   */
+  handshakeQueue?: number;
 }
+
+/** `realtime.handshakeConcurrency` and `realtime.handshakeQueue` when they are not given. */
+export const DEFAULT_HANDSHAKE_CONCURRENCY = 4;
+export const DEFAULT_HANDSHAKE_QUEUE = 2000;
+
+/** `realtime.maxBufferedBytes` when it is not given. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /** A user as the host knows them. */
 export interface ChatUserProfile {

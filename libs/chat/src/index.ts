@@ -10,6 +10,7 @@ export type {
   ChatJwtOptions,
   ChatLimits,
   ChatMessageOptions,
+  ChatMetricsOptions,
   ChatModuleExtras,
   ChatModuleOptions,
   ChatRateLimit,
@@ -40,8 +41,12 @@ export { PRESENCE_STORE } from './presence/presence-store';
 export { InMemoryPresenceStore } from './presence/in-memory-presence.store';
 export { RedisPresenceStore } from './presence/redis-presence.store';
 export type { PresenceRedisClient, RedisPresenceOptions } from './presence/redis-presence.store';
-export { ChatIoAdapter } from './realtime/chat-io.adapter';
-export type { AdapterRedisClient, ChatIoAdapterOptions } from './realtime/chat-io.adapter';
+export { ChatIoAdapter, RedisConnectionMonitor } from './realtime/chat-io.adapter';
+export type { AdapterRedisClient, ChatIoAdapterOptions, RedisEventSource, RedisProbe } from './realtime/chat-io.adapter';
+
+// Prometheus metrics: inject ChatMetrics and serve its `registry` (or give the module your own registry).
+export { ChatMetrics, DEFAULT_CHAT_METRICS_PREFIX } from './metrics/chat-metrics';
+export type { ChatSendOutcome, ChatSendTransport } from './metrics/chat-metrics';
 
 // Domain events (inject ChatEventBus) and the typed Socket.IO events of namespace /chat.
 export { ChatEventBus } from './events/chat-event-bus';
@@ -51,6 +56,11 @@ export type { ChatAck, ChatClientToServerEvents, ChatServerToClientEvents } from
 // Errors and response shapes, as HTTP and socket clients receive them.
 export { ChatError, CHAT_ERROR_STATUS } from './common/chat-error';
 export type { ChatErrorCode } from './common/chat-error';
+// Outages: 503 with `retryAfterSeconds`; the process's database outage tracker (logs an outage once, and its end)
+// and the one mapping of infrastructure errors (database unreachable, pool exhausted, lock timeout) to those 503s.
+export { ServiceUnavailableError } from './common/service-unavailable.error';
+export type { RetryLaterCode } from './common/service-unavailable.error';
+export { DatabaseOutage, databaseOutage, isDatabaseUnavailable, serviceUnavailableOf } from './common/database-outage';
 export { ErrorResponse } from './common/dto/error.response';
 // The chat's input rules, for the host's own routes: the validation pipe of the chat routes (unknown fields, depth
 // and `__proto__` keys refused; 400 `INVALID_INPUT`), the text rule of its DTOs (no control characters, lengths in

@@ -5,6 +5,7 @@ import { ImageCache } from './images';
 import { Realtime } from './realtime';
 import { RoomView } from './room-view';
 import type { Account, Room, ServerEvents } from './types';
+import { VersionGate } from './version-gate';
 import { icon } from './icons';
 
 interface RoomEntry {
@@ -21,8 +22,10 @@ const MAX_CATCH_UP_PAGES = 5;
 
 /**
  * The signed-in client: the room list on the left, the open room on the right (one at a time at phone width),
- * kept current by the `/chat` socket. Every room event carries the room's version; a jump in versions, or a
- * reconnection, is caught up through `GET /rooms/{id}/changes?since=`.
+ * kept current by the `/chat` socket. Every room event carries the room's version: the events of a room are applied
+ * in version order (an event past a gap waits for the missing ones, as two nodes' events can cross: 1 s, longer
+ * when the client has seen longer gaps, at most 5 s), and a gap still open after that, or a reconnection, is caught
+ * up through `GET /rooms/{id}/changes?since=`.
  */
 export class ChatApp {
   readonly element: HTMLElement;
@@ -34,6 +37,8 @@ export class ChatApp {
   private ready = false;
   private readonly queued: Array<() => void> = [];
   private readonly catchingUp = new Map<string, Promise<void>>();
+  /** Room events in version order; a gap open for longer than its grace period syncs the room. */
+  private readonly gate = new VersionGate({ version: (roomId) => this.rooms.get(roomId)?.room.version, sync: (roomId) => this.catchUp(roomId) });
   private readonly roomList: HTMLUListElement;
   private readonly roomPane: HTMLElement;
   private readonly connection: HTMLElement;
@@ -132,6 +137,8 @@ export class ChatApp {
       const peers = new Map([...this.rooms].map(([id, entry]) => [id, entry.peer]));
       this.rooms.clear();
       for (const room of rooms) this.rooms.set(room.id, { room, peer: peers.get(room.id) });
+      // Events held for a gap: the reloaded versions may cover them.
+      this.gate.settle();
       this.listStatus.textContent = '';
       this.renderRooms();
       await Promise.all(rooms.filter((room) => room.type === 'direct').map((room) => this.loadPeer(room.id)));
@@ -165,6 +172,7 @@ export class ChatApp {
     const entry = this.rooms.get(room.id);
     if (entry && entry.room.version > room.version) return;
     this.rooms.set(room.id, { room, peer: entry?.peer });
+    this.gate.settle(room.id);
     if (room.type === 'direct' && !entry?.peer) void this.loadPeer(room.id);
     this.renderRooms();
     if (this.view?.roomId === room.id) this.view.roomUpdated();
@@ -173,6 +181,7 @@ export class ChatApp {
   private dropRoom(roomId: string, notice?: string): void {
     const entry = this.rooms.get(roomId);
     this.rooms.delete(roomId);
+    this.gate.forget(roomId);
     if (this.view?.roomId === roomId) {
       if (notice && entry) toast(notice.replace('%s', entry.room.title));
       location.hash = '';
@@ -320,12 +329,16 @@ export class ChatApp {
 
   // ---- realtime --------------------------------------------------------------------------------------------
 
-  /** Subscribes to the server's events; until the room list is loaded they wait in a queue. */
+  /**
+   * Subscribes to the server's events; until the room list is loaded they wait in a queue. Events with a room
+   * version go through the gate, which applies each room's events in version order.
+   */
   private listen(): void {
     const on = <E extends keyof ServerEvents>(event: E, handler: ServerEvents[E]) => {
       this.realtime.socket.on(event, ((payload: never) => {
-        if (this.ready) (handler as (p: never) => void)(payload);
-        else this.queued.push(() => (handler as (p: never) => void)(payload));
+        const run = () => this.inOrder(payload, () => (handler as (p: never) => void)(payload));
+        if (this.ready) run();
+        else this.queued.push(run);
       }) as never);
     };
     on('message.created', ({ roomId, version, message }) => {
@@ -439,10 +452,17 @@ export class ChatApp {
     });
   }
 
+  /** A room event (`roomId` and `version`) waits for the gate; others (receipts, typing, presence) run at once. */
+  private inOrder(payload: unknown, apply: () => void): void {
+    const { roomId, version } = (payload ?? {}) as { roomId?: unknown; version?: unknown };
+    if (typeof roomId === 'string' && typeof version === 'number') this.gate.offer(roomId, version, apply);
+    else apply();
+  }
+
   /**
-   * The room of an event, after checking its version: the next one is recorded, an old one (already seen, so
-   * not `fresh`) is fine to apply again, and a jump means events were missed, so the room catches up through its
-   * changes (the event itself is applied at once all the same).
+   * The room of an event, after checking its version: the next one is recorded, and an old one (already seen, so
+   * not `fresh`) is fine to apply again. The gate hands events over in version order, so there is no jump here: a
+   * gap is synced by the gate once its grace period is over.
    */
   private known(roomId: string, version: number): { entry?: RoomEntry; fresh: boolean } {
     const entry = this.rooms.get(roomId);
@@ -452,7 +472,7 @@ export class ChatApp {
     }
     const fresh = version > entry.room.version;
     if (version === entry.room.version + 1) entry.room.version = version;
-    else if (version > entry.room.version + 1) void this.catchUp(roomId);
+    else if (version > entry.room.version + 1) void this.catchUp(roomId); // not expected: the gate held it back
     return { entry, fresh };
   }
 

@@ -22,6 +22,14 @@ export const CHAT_ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
+  /** This node is shutting down: the request was not carried out; retry (another node will answer). */
+  SHUTTING_DOWN: HttpStatus.SERVICE_UNAVAILABLE,
+  /** The database cannot be reached: nothing was done (a send may have been written: retry with its clientId). */
+  DATABASE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  /** Another transaction holds the room: the send was not written; retry it (with its clientId). */
+  ROOM_BUSY: HttpStatus.SERVICE_UNAVAILABLE,
+  /** This node is overloaded (socket handshakes beyond its queue, requests that waited too long for a database connection). */
+  SERVER_BUSY: HttpStatus.SERVICE_UNAVAILABLE,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ChatErrorCode = keyof typeof CHAT_ERROR_STATUS;
@@ -35,6 +43,7 @@ const REASON: Record<number, string> = {
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  503: 'Service Unavailable',
 };
 
 /**

@@ -3,6 +3,7 @@ import { Images1795319390929 } from './migrations/1795319390929-images';
 import { MessageSearch1795320587919 } from './migrations/1795320587919-message-search';
 import { MessageWriteFunction1795330000000 } from './migrations/1795330000000-message-write-function';
 import { UserPresence1795340000000 } from './migrations/1795340000000-user-presence';
+import { MessageWriteRoomBusy1795350000000 } from './migrations/1795350000000-message-write-room-busy';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
 export const chatMigrations = [
@@ -11,4 +12,5 @@ export const chatMigrations = [
   MessageSearch1795320587919,
   MessageWriteFunction1795330000000,
   UserPresence1795340000000,
+  MessageWriteRoomBusy1795350000000,
 ];

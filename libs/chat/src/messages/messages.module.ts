@@ -17,6 +17,7 @@ import { ReadStateService } from './read-state.service';
   imports: [AuthModule, AccessModule, ImagesModule, MessageViewsModule],
   controllers: [MessagesController, ReactionsController, ReadStateController, PinsController],
   providers: [MessagesService, MessageWriter, ReactionsService, ReadStateService, PinsService],
-  exports: [MessagesService, ReadStateService],
+  // MessageWriter: the gateway drains it on shutdown, after its own in-flight events and before closing sockets.
+  exports: [MessagesService, ReadStateService, MessageWriter],
 })
 export class MessagesModule {}

@@ -16,10 +16,11 @@ export interface PresenceStore {
    */
   connectionCount?(userId: string): Promise<number>;
   /**
-   * Starts background work (heartbeats) and registers the listener for users whose last connections vanished
-   * with a dead node. Called once by the module at start-up.
+   * Starts background work (heartbeats) and registers the listeners: `onExpired` for users whose last connections
+   * vanished (with a dead node, or while the store could not be reached), `onOnline` for users the store had lost
+   * and registered again. Called once by the module at start-up.
    */
-  start?(onExpired: (userIds: string[]) => void): void;
+  start?(onExpired: (userIds: string[]) => void, onOnline?: (userIds: string[]) => void): void;
   /** Stops background work and forgets this node's connections. Called at shutdown. */
   stop?(): Promise<void>;
 }

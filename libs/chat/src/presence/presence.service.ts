@@ -24,9 +24,12 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.store.start?.((userIds) => {
-      for (const userId of userIds) void this.changed(userId, false).catch((error: unknown) => this.logger.warn(String(error)));
-    });
+    const report = (online: boolean) => (userIds: string[]) => {
+      for (const userId of userIds) {
+        this.changed(userId, online).catch((error: unknown) => this.logger.warn(`Presence of a user could not be announced (${online ? 'online' : 'offline'}): ${describe(error)}`));
+      }
+    };
+    this.store.start?.(report(false), report(true));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -69,4 +72,11 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
       audience: await this.access.presenceAudience(userId),
     });
   }
+}
+
+/** An error's class, with a failed statement's SQLSTATE instead of its message (which can quote values). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.constructor.name} (SQLSTATE ${code})` : `${error.constructor.name}: ${error.message}`;
 }

@@ -23,8 +23,13 @@ export interface ChatServerToClientEvents {
   receipt: (payload: ChatEventMap['receipt']) => void;
   typing: (payload: { roomId: string; userId: string; isTyping: boolean }) => void;
   presence: (payload: { userId: string; online: boolean; lastSeenAt: string | null }) => void;
-  /** Sent before the server disconnects the socket on purpose (token expired, server shutting down). */
-  'session.closing': (payload: { reason: 'token_expired' | 'server_shutdown' }) => void;
+  /**
+   * Sent before the server disconnects the socket on purpose: its token expired, the server is shutting down, or the
+   * client read too slowly (`slow_consumer`: more than `realtime.maxBufferedBytes` waited to be written to it; the
+   * client rarely sees this one, queued behind what it did not read). Whatever the reason, a client reconnects and
+   * catches up with `changes?since=`.
+   */
+  'session.closing': (payload: { reason: 'token_expired' | 'server_shutdown' | 'slow_consumer' }) => void;
 }
 
 /** Events a client may send on `/chat`, each answered through its acknowledgement. */

@@ -1,4 +1,4 @@
-import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import {
   WebSocketGateway,
   type OnGatewayConnection,
@@ -6,7 +6,10 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import { HttpException } from '@nestjs/common';
+import { DEFAULT_CHAT_SHUTDOWN_TIMEOUT_MS } from '../chat.options';
+import { ChatConfig } from '../common/chat-config';
 import { validatePayload } from '../common/validate-payload';
+import { MessageWriter, shuttingDown } from '../messages/message-writer.service';
 import { MessagesService } from '../messages/messages.service';
 import type { MessageResponse } from '../messages/dto/message.response';
 import type { ReadStateResponse } from '../messages/dto/read-state.dto';
@@ -14,21 +17,35 @@ import { ReadStateService } from '../messages/read-state.service';
 import type { ChatNamespace, ChatSocket } from './chat-socket';
 import type { ChatAck } from './chat-socket-events';
 import { RoomSeqEventDto, SendMessageEventDto, TypingEventDto } from './dto/socket-events.dto';
-import { acknowledge } from './socket-ack';
+import { acknowledge, errorAck } from './socket-ack';
 import { SocketAuthenticator } from './socket-authenticator';
 import { SocketConnectionsService } from './socket-connections.service';
 import { SocketRateLimiter } from './socket-rate-limiter';
 import { SocketServerRef } from './socket-server.ref';
 import { TypingService } from './typing.service';
+import { ChatMetrics } from '../metrics/chat-metrics';
 
 /**
  * The Socket.IO transport of the chat, on namespace `/chat`: it authenticates handshakes, validates client events
  * and hands them to the same services as HTTP, answering through acknowledgements. Everything it emits comes
  * from RealtimeFanout.
+ *
+ * Shutdown, in this order: new handshakes and client events are refused (503 `SHUTTING_DOWN`) as soon as the
+ * application starts closing (`onModuleDestroy`); the events already being handled run to their end, so their
+ * messages are written, their domain events published (RealtimeFanout stays subscribed until the very end) and their
+ * acknowledgements queued (`beforeApplicationShutdown`, bounded by `shutdownTimeoutMs`); only then are the sockets
+ * told why (`session.closing`), their presence released and the sockets closed, after Socket.IO has written what
+ * they were sent.
  */
 @WebSocketGateway({ namespace: '/chat' })
-export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket>, BeforeApplicationShutdown {
+export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket>, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger('ChatGateway');
+  private readonly shutdownTimeoutMs: number;
+  /** When the shutdown began (ms since the epoch); 0 while serving. */
+  private closingSince = 0;
+  /** Client events being handled, and who waits for there to be none. */
+  private inFlight = 0;
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly server: SocketServerRef,
@@ -38,18 +55,27 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     private readonly typing: TypingService,
     private readonly messages: MessagesService,
     private readonly readState: ReadStateService,
-  ) {}
+    private readonly metrics: ChatMetrics,
+    private readonly writer: MessageWriter,
+    config: ChatConfig,
+  ) {
+    this.shutdownTimeoutMs = config.options.shutdownTimeoutMs ?? DEFAULT_CHAT_SHUTDOWN_TIMEOUT_MS;
+  }
 
   afterInit(namespace: ChatNamespace): void {
     this.server.set(namespace);
+    this.metrics.trackSockets(() => namespace.sockets.size);
     namespace.use((socket, next) => {
-      this.authenticator
-        .authenticate(socket)
-        .then(async (principal) => {
-          socket.data.principal = principal;
-          await this.limiter.admit(socket);
-          await this.connections.subscribe(socket);
-        })
+      if (this.closingSince) return next(connectError(shuttingDown()));
+      // In turn with the other handshakes (realtime.handshakeConcurrency), or 503 SERVER_BUSY beyond the queue.
+      this.connections
+        .handshake(socket, () =>
+          this.authenticator.authenticate(socket).then(async (principal) => {
+            socket.data.principal = principal;
+            await this.limiter.admit(socket);
+            await this.connections.subscribe(socket);
+          }),
+        )
         .then(
           () => next(),
           (error: unknown) => {
@@ -73,7 +99,22 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
         ack?.({ ok: false, error: { statusCode: 404, message: `Unknown event ${event}`, code: 'UNKNOWN_EVENT' } });
         return;
       }
-      void this.handle(socket, event, () => handler(socket, args[0])).then((result) => ack?.(result));
+      if (this.closingSince) {
+        ack?.(errorAck(shuttingDown()));
+        return;
+      }
+      this.inFlight += 1;
+      void this.handle(socket, event, () => handler(socket, args[0]))
+        .catch((error: unknown): ChatAck<never> => {
+          this.logger.error(`Socket event ${event} failed: ${String(error)}`);
+          return { ok: false, error: { statusCode: 500, message: 'Internal server error', code: 'INTERNAL' } };
+        })
+        .then((result) => {
+          if (event === 'message.send') this.metrics.socketSendAnswered(result);
+          ack?.(result);
+          this.inFlight -= 1;
+          if (this.inFlight === 0) for (const done of this.idleWaiters.splice(0)) done();
+        });
     });
     await this.connections.opened(socket).catch((error: unknown) => {
       this.logger.error(`Could not record the presence of socket ${socket.id}: ${String(error)}`);
@@ -107,14 +148,36 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     return null;
   }
 
-  /** On shutdown: tell this node's sockets why, release their presence, then close them. */
+  /** Shutdown, first step: no new handshakes nor client events from now on (503 `SHUTTING_DOWN`). */
+  onModuleDestroy(): void {
+    if (this.closingSince) return;
+    this.closingSince = Date.now();
+    const sockets = this.server.namespace?.sockets.size ?? 0;
+    this.logger.log(`Shutdown: socket events and handshakes refused from now on (503 SHUTTING_DOWN); ${this.inFlight} event(s) in flight on ${sockets} socket(s)`);
+  }
+
+  /**
+   * Shutdown, second step: the events in flight finish (their writes, domain events and acks), then the message writer
+   * refuses new sends and writes those queued (HTTP ones), all within `shutdownTimeoutMs` of the first step; then this
+   * node's sockets are told why, their presence is released and they are closed (Socket.IO writes what it has queued
+   * for a socket, its last acks included, before closing it).
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    this.onModuleDestroy();
+    const deadline = this.closingSince + this.shutdownTimeoutMs;
+    const waiting = this.inFlight;
+    const idle = waiting === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (await before(idle, deadline)) this.logger.log(`Shutdown: in-flight socket events finished (${waiting} waited for, ${Date.now() - this.closingSince} ms)`);
+    else this.logger.warn(`Shutdown: ${this.inFlight} socket event(s) still in flight after ${Date.now() - this.closingSince} ms (shutdownTimeoutMs ${this.shutdownTimeoutMs}); closing their sockets anyway`);
+    await this.writer.beforeApplicationShutdown();
     const namespace = this.server.namespace;
     if (!namespace) return;
     const sockets = [...namespace.sockets.values()];
     for (const socket of sockets) socket.emit('session.closing', { reason: 'server_shutdown' });
-    await Promise.all(sockets.map((socket) => this.connections.closed(socket)));
+    const released = await before(Promise.all(sockets.map((socket) => this.connections.closed(socket))), deadline);
+    if (!released) this.logger.warn(`Shutdown: the presence of ${sockets.length} socket(s) is not all released by the deadline; the others' expiry takes them offline`);
     for (const socket of sockets) socket.disconnect(true);
+    this.logger.log(`Shutdown: ${sockets.length} socket(s) told (session.closing) and closed`);
   }
 
   /** Client events by name; each answers its acknowledgement (see ChatClientToServerEvents). */
@@ -131,9 +194,23 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   }
 }
 
+/** Resolves true once `work` has settled, or false at `deadline` (ms since the epoch), whichever comes first. */
+async function before(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([work.then(() => true as const, () => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The handshake error a client sees in `connect_error`: its message says why; `data.statusCode` says what. */
 function connectError(error: unknown): Error {
   const statusCode = error instanceof HttpException ? error.getStatus() : 500;
   const message = error instanceof HttpException ? error.message : 'Could not authenticate the connection';
-  return Object.assign(new Error(message), { data: { statusCode } });
+  // 503s (SERVER_BUSY, DATABASE_UNAVAILABLE) say what and when to connect again.
+  const retry = error instanceof HttpException && statusCode === 503 ? errorAck(error) : null;
+  const data = retry && !retry.ok ? { statusCode, code: retry.error.code, retryAfterSeconds: retry.error.retryAfterSeconds } : { statusCode };
+  return Object.assign(new Error(message), { data });
 }

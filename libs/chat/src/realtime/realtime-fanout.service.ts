@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ChatEventBus } from '../events/chat-event-bus';
 import type { ChatEvent } from '../events/chat-events';
 import type { ChatNamespace } from './chat-socket';
@@ -21,9 +21,13 @@ import { TypingService } from './typing.service';
  * is queued for Redis before the HTTP response is sent, so a client's next request comes later in practice.
  * The classic adapter (`createAdapter`) is required: the sharded one publishes each room on a channel of its
  * own, unordered.
+ *
+ * On shutdown it stays subscribed until the last hook (`onApplicationShutdown`): the sends still in flight when a
+ * node is asked to stop (their writes are drained by the gateway and the writer in `beforeApplicationShutdown`) must
+ * have their events delivered, to the other nodes through the adapter, whose Redis clients are closed after that.
  */
 @Injectable()
-export class RealtimeFanout implements OnModuleInit, OnModuleDestroy {
+export class RealtimeFanout implements OnModuleInit, OnApplicationShutdown {
   private unsubscribe?: () => void;
 
   constructor(
@@ -36,7 +40,7 @@ export class RealtimeFanout implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe = this.events.onAny((event) => this.deliver(event));
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.unsubscribe?.();
   }
 
