@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the demo web client (src/demo/client) into dist/demo: one esbuild bundle of the TypeScript and
-// socket.io-client, plus the page and its styles. `npm run build` runs it after `nest build` (which empties
+// socket.io-client, the service worker (client/worker, served at /sw.js), plus the page and its styles. `npm run build` runs it after `nest build` (which empties
 // dist/); the demo's browser test runs it before it starts the server. Usage: node scripts/build-demo.js [outDir]
 'use strict';
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
@@ -25,7 +25,20 @@ async function buildDemo(outDir = join(root, 'dist', 'demo')) {
     logLevel: 'warning',
     write: false,
   });
-  const files = result.outputFiles.map((file) => [file.path, file.contents]);
+  // The service worker: a bundle of its own (another global scope), without a source map, as it is served from /.
+  const worker = await esbuild.build({
+    entryPoints: { sw: join(source, 'worker', 'service-worker.ts') },
+    outdir: outDir,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2022', 'chrome109', 'firefox115', 'safari16'],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    write: false,
+  });
+  const files = [...result.outputFiles, ...worker.outputFiles].map((file) => [file.path, file.contents]);
   for (const [from, to] of [['index.html', 'index.html'], ['styles.css', 'app.css']]) files.push([join(outDir, to), readFileSync(join(source, from))]);
   // Each file is written next to its final name and renamed, so a server reading the folder never serves half a file.
   for (const [path, contents] of files) {

@@ -70,6 +70,8 @@ export class AppModule {
             ...(appConfig.rateLimitExemptUsers.length > 0 && { rateLimitsFor: exemptFromRateLimits(appConfig.rateLimitExemptUsers) }),
             // The chat's instruments go on the server's registry: GET /metrics shows them with the pool's and Redis's.
             metrics: { registry: serverMetrics.registry },
+            // FCM, Web Push and webhooks (FCM_*, WEBPUSH_*, WEBHOOK_*); none set: nothing is sent or queued.
+            notifications: appConfig.notifications,
           }),
         }),
         DemoModule.forRoot(),

@@ -14,6 +14,7 @@
  *
  * Every cell runs in a beforeAll (cells of one room in parallel, rooms in a small pool); the `it`s then compare.
  */
+import { randomUUID } from 'node:crypto';
 import type { ChatClientToServerEvents } from '@parley/chat';
 import type { Response } from 'supertest';
 import { BASE } from './support/chat-client';
@@ -114,6 +115,11 @@ const EXPECTED = {
     direct: dm(404, 200, 404),
   },
   unmuteRoom: {
+    'private-group': row(404, 200, 200, 200, 404, 404),
+    'public-group': row(404, 200, 200, 200, 404, 404),
+    direct: dm(404, 200, 404),
+  },
+  setRoomNotifications: {
     'private-group': row(404, 200, 200, 200, 404, 404),
     'public-group': row(404, 200, 200, 200, 404, 404),
     direct: dm(404, 200, 404),
@@ -334,6 +340,33 @@ const EXPECTED = {
     'public-group': row(HIDDEN, LISTED, LISTED, LISTED, HIDDEN, HIDDEN),
     direct: dm(HIDDEN, LISTED, HIDDEN),
   },
+  // Devices are the caller's own: the room does not matter. [own]: a device the caller registered; without it, the
+  // poster's device (another user's: 404, as if it did not exist).
+  registerDevice: {
+    'private-group': row(201, 201, 201, 201, 201, 201),
+    'public-group': row(201, 201, 201, 201, 201, 201),
+    direct: dm(201, 201, 201),
+  },
+  listDevices: {
+    'private-group': row(200, 200, 200, 200, 200, 200),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(200, 200, 200),
+  },
+  deleteDevice: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  'deleteDevice[own]': {
+    'private-group': row(204, 204, 204, 204, 204, 204),
+    'public-group': row(204, 204, 204, 204, 204, 204),
+    direct: dm(204, 204, 204),
+  },
+  getNotificationConfig: {
+    'private-group': row(200, 200, 200, 200, 200, 200),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(200, 200, 200),
+  },
   // Socket events (acknowledgements: same rules and codes as HTTP). The caller's socket connected while the
   // removed member was still a member.
   'ws:message.send': {
@@ -382,6 +415,8 @@ interface RunState {
   sockets: Map<Caller, ChatClient>;
   created: Map<Caller, Array<{ roomId: string; message: { id: string } }>>;
   ownImages: Map<Caller, string>;
+  /** The device each caller registered (deleteDevice[own]). */
+  devices: Map<Caller, string>;
 }
 
 /** One cell being performed: the room, who calls, and the user behind that caller. */
@@ -429,6 +464,14 @@ const uploadOwnImage = async ({ fixture, caller, user, state }: Call) => {
   if (WAS_MEMBER.has(caller)) await fixtures.send(user, fixture.roomId, 'my picture', [res.body.id]);
 };
 const ownImage = ({ caller, state }: Call) => ({ imageId: state.ownImages.get(caller) ?? 'no-own-image' });
+
+/** The poster's device per room (deleteDevice: another user's device). */
+const posterDevices = new Map<string, string>();
+
+/** Registers an FCM token for `user` and returns the device's id. */
+const registerDevice = async (user: TestUser, what: string): Promise<string> =>
+  must(await t.http().post(`${BASE}/devices`).set(user.auth).send({ platform: 'fcm', token: `token-${randomUUID()}` }), 201, `${what} registers a device`).body.id;
+
 
 /** Connects the caller's socket and records the `message.created` events it gets. */
 const connect = async ({ user, caller, state }: Call) => {
@@ -505,6 +548,18 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
     },
   },
   listPins: {},
+  setRoomNotifications: { body: () => ({ level: 'mentions' }) },
+  registerDevice: { body: () => ({ platform: 'fcm', token: `token-${randomUUID()}` }) },
+  listDevices: {},
+  deleteDevice: {
+    prepare: async (fixture) => posterDevices.set(fixture.roomId, await registerDevice(fixture.poster, 'poster')),
+    params: ({ fixture }) => ({ deviceId: posterDevices.get(fixture.roomId) ?? 'no-device' }),
+  },
+  'deleteDevice[own]': {
+    before: async ({ user, caller, state }) => state.devices.set(caller, await registerDevice(user, caller)),
+    params: ({ caller, state }) => ({ deviceId: state.devices.get(caller) ?? 'no-device' }),
+  },
+  getNotificationConfig: {},
   uploadImage: { upload: true },
   listImages: {},
   getImage: { fixture: { image: true } },
@@ -603,7 +658,7 @@ async function performHttp(how: HttpCase, key: Key, call: Call): Promise<Result>
 /** One room of `kind` and the given callers' cells on it, at the same time. */
 async function run(key: Key, kind: RoomKind, callers: readonly Caller[]): Promise<void> {
   const how = HOW[key];
-  const state: RunState = { sockets: new Map(), created: new Map(), ownImages: new Map() };
+  const state: RunState = { sockets: new Map(), created: new Map(), ownImages: new Map(), devices: new Map() };
   const callOf = (fixture: RoomFixture, caller: Caller): Call => ({ fixture, caller, user: fixture.users[caller]!, state });
   try {
     const fixture = await fixtures.build(kind, {

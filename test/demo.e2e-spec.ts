@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { createECDH, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
 import sharp from 'sharp';
-import { startTestApp, type TestApp } from './support/test-app';
+import { loadConfig } from '../src/config/app-config';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app';
 
 /**
  * The demo web client in a real browser (Debian's chromium, driven by playwright-core): two people register,
@@ -39,6 +41,7 @@ interface PageImage {
 }
 declare const document: { querySelector(selector: string): PageImage | null; querySelectorAll(selector: string): Iterable<PageImage> };
 declare const sessionStorage: { getItem(key: string): string | null };
+declare const location: { hash: string };
 
 describe('demo web client (postgres, chromium)', () => {
   let t: TestApp;
@@ -85,6 +88,10 @@ describe('demo web client (postgres, chromium)', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, file) });
   };
+
+  /** The session of a signed-in page: the user's id and token. */
+  const sessionOf = async (page: Page): Promise<{ token: string; user: { id: string } }> =>
+    JSON.parse((await page.evaluate(() => sessionStorage.getItem('parley.session')))!) as { token: string; user: { id: string } };
 
   const composer = (page: Page) => page.getByRole('textbox', { name: /^Message / });
   const message = (page: Page, text: string | RegExp): Locator => page.locator('.room-column .msg').filter({ hasText: text });
@@ -196,14 +203,15 @@ describe('demo web client (postgres, chromium)', () => {
     await bob.page.locator('.room-column .msg-deleted').getByText('Message deleted').waitFor();
     await expectGone(message(bob.page, 'Oops, wrong room'));
 
-    // Members with online dots; mute is Ann's own setting.
+    // Members with online dots; muting is Ann's own setting (the notification menu has its own test below).
     await ann.page.getByRole('button', { name: 'Members' }).click();
     await ann.page.getByRole('complementary').locator('.member').filter({ hasText: bob.name }).getByText('online').waitFor();
     await ann.page.mouse.move(0, 0);
     await shoot(ann.page, 'demo-room.png');
-    await ann.page.getByRole('button', { name: 'Mute' }).click();
-    await ann.page.getByRole('button', { name: 'Muted' }).waitFor();
-    expect(await ann.page.getByRole('button', { name: 'Muted' }).getAttribute('aria-pressed')).toBe('true');
+    await ann.page.getByRole('button', { name: 'Notifications: All messages' }).click();
+    await ann.page.getByRole('menuitemradio', { name: 'Mute until I turn it back on' }).click();
+    await ann.page.getByRole('button', { name: 'Notifications: Muted', exact: true }).waitFor();
+    await ann.page.getByRole('link', { name: /^Launch plans.*, muted$/ }).waitFor();
     await ann.page.getByRole('button', { name: 'Close members' }).click();
 
     // Public rooms: Bob opens one, Ann finds it and joins, and Bob sees her arrive.
@@ -311,8 +319,274 @@ describe('demo web client (postgres, chromium)', () => {
     await ann.page.getByText('This is the beginning of the conversation.').waitFor();
     expect(await ann.page.locator('.room-column .msg').count()).toBe(75);
   }, 30_000);
+
+  it('sets the notification level of a room from its menu, and shows it again after a reload', async () => {
+    const ann = people.find((p) => p.name.startsWith('ann'))!;
+    // Without Web Push configured, the server says so and the client shows no bell.
+    const config = ann.page.waitForResponse((response) => response.url().endsWith('/api/v1/chat/notifications/config'));
+    await ann.page.reload();
+    expect(await (await config).json()).toEqual({ webpush: null, fcm: false });
+    await ann.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
+    expect(await ann.page.locator('button.bell').isHidden()).toBe(true);
+
+    // Ann muted "Launch plans" until she turns it back on (level `none`): the menu shows it.
+    await ann.page.getByRole('link', { name: /^Launch plans/ }).click();
+    const roomId = (await ann.page.getByRole('link', { name: /^Launch plans/ }).getAttribute('data-room-id'))!;
+    const menuButton = (label: string) => ann.page.getByRole('button', { name: `Notifications: ${label}`, exact: true });
+    const item = (name: string) => ann.page.getByRole('menu').getByRole('menuitemradio', { name, exact: true });
+    await menuButton('Muted').click();
+    expect(await item('Mute until I turn it back on').getAttribute('aria-checked')).toBe('true');
+    expect(await item('All messages').getAttribute('aria-checked')).toBe('false');
+    // Escape closes the menu and gives the focus back to its button.
+    await ann.page.keyboard.press('Escape');
+    await ann.page.getByRole('menu').waitFor({ state: 'hidden' });
+    expect(await ann.page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Notifications: Muted');
+
+    const put = () => ann.page.waitForRequest((request) => request.method() === 'PUT' && request.url().endsWith(`/api/v1/chat/rooms/${roomId}/notifications`));
+    await menuButton('Muted').click();
+    let request = put();
+    await item('Mentions only').click();
+    expect((await request).postDataJSON()).toEqual({ level: 'mentions', mutedUntil: null });
+    expect((await (await request).response())!.status()).toBe(200);
+    await menuButton('Mentions only').waitFor();
+    await ann.page.getByRole('link', { name: /^Launch plans(?!.*muted)/ }).waitFor();
+
+    // What the server keeps: after a reload the menu shows "Mentions only" again.
+    await ann.page.reload();
+    await ann.page.getByRole('heading', { name: 'Launch plans' }).waitFor();
+    await menuButton('Mentions only').click();
+    expect(await item('Mentions only').getAttribute('aria-checked')).toBe('true');
+    expect(await item('All messages').getAttribute('aria-checked')).toBe('false');
+
+    // Mute for an hour: the level stays, `mutedUntil` is an hour away; the room shows as muted until then.
+    request = put();
+    await ann.page.getByRole('menuitem', { name: 'Mute for 1 hour' }).click();
+    const body = (await request).postDataJSON() as { level: string; mutedUntil: string };
+    expect(body.level).toBe('mentions');
+    expect(Math.abs(Date.parse(body.mutedUntil) - Date.now() - 3_600_000)).toBeLessThan(60_000);
+    await ann.page.getByRole('button', { name: /^Notifications: Muted until / }).waitFor();
+    await ann.page.getByRole('link', { name: /^Launch plans.*, muted$/ }).waitFor();
+    const { token } = await sessionOf(ann.page);
+    const room = (await t.http().get(`/api/v1/chat/rooms/${roomId}`).set({ Authorization: `Bearer ${token}` }).expect(200)).body as { me: { muted: boolean; notifications: { level: string; mutedUntil: string } } };
+    expect(room.me.muted).toBe(true);
+    expect(room.me.notifications.level).toBe('mentions');
+    expect(Date.parse(room.me.notifications.mutedUntil)).toBe(Date.parse(body.mutedUntil));
+
+    // Unmute ends the timed mute and keeps the level; then back to all messages.
+    await ann.page.getByRole('button', { name: /^Notifications: Muted until / }).click();
+    request = put();
+    await ann.page.getByRole('menuitem', { name: 'Unmute' }).click();
+    expect((await request).postDataJSON()).toEqual({ level: 'mentions', mutedUntil: null });
+    await menuButton('Mentions only').click();
+    request = put();
+    await item('All messages').click();
+    expect((await request).postDataJSON()).toEqual({ level: 'all', mutedUntil: null });
+    await menuButton('All messages').waitFor();
+    expect(ann.dialogs).toEqual([]);
+  }, 30_000);
+
+  it('mentions a member picked after @, highlights the mention and badges the room of the person mentioned', async () => {
+    const ann = people.find((p) => p.name.startsWith('ann'))!;
+    const bob = people.find((p) => p.name.startsWith('bob') && p.page.viewportSize()?.width === 1280)!;
+    const bobId = (await sessionOf(bob.page)).user.id;
+    // Bob is in another room, so "Launch plans" is not being read.
+    await bob.page.getByRole('link', { name: new RegExp(`^Lounge ${suffix}`) }).click();
+    await bob.page.getByRole('heading', { name: `Lounge ${suffix}` }).waitFor();
+    await ann.page.getByRole('link', { name: /^Launch plans/ }).click();
+    await ann.page.getByRole('heading', { name: 'Launch plans' }).waitFor();
+
+    // "@" and a few letters list the members that match; Enter picks the highlighted one.
+    await composer(ann.page).pressSequentially(`Thanks @${bob.name.slice(0, 5)}`, { delay: 10 });
+    const picker = ann.page.getByRole('listbox', { name: 'Mention someone' });
+    await picker.getByRole('option', { name: bob.name }).waitFor();
+    expect(await picker.getByRole('option').count()).toBe(1); // not Ann herself
+    await composer(ann.page).press('Enter');
+    await picker.waitFor({ state: 'hidden' });
+    expect(await composer(ann.page).inputValue()).toBe(`Thanks @${bob.name} `);
+    await composer(ann.page).pressSequentially('see you Friday', { delay: 5 });
+    await composer(ann.page).press('Enter');
+    const sent = message(ann.page, 'see you Friday');
+    await sent.locator('.mention').filter({ hasText: `@${bob.name}` }).waitFor();
+    await expectGone(sent.getByText('Sending…'));
+
+    // The message carries the mention.
+    const { token } = await sessionOf(ann.page);
+    const roomId = (await ann.page.getByRole('link', { name: /^Launch plans/ }).getAttribute('data-room-id'))!;
+    const page = (await t.http().get(`/api/v1/chat/rooms/${roomId}/messages?limit=1`).set({ Authorization: `Bearer ${token}` }).expect(200)).body as { items: Array<{ body: string; mentions: string[] }> };
+    expect(page.items[0]).toMatchObject({ body: `Thanks @${bob.name} see you Friday`, mentions: [bobId] });
+
+    // Bob's room list shows the mention at once, and after a reload (the server's count).
+    const badged = bob.page.getByRole('link', { name: /^Launch plans, 1 unread, 1 mention/ });
+    await badged.locator('.badge-mention').filter({ hasText: '@1' }).waitFor();
+    await bob.page.reload();
+    await bob.page.getByRole('heading', { name: `Lounge ${suffix}` }).waitFor();
+    await badged.locator('.badge-mention').filter({ hasText: '@1' }).waitFor();
+
+    // Opening the room reads it: the message is marked as mentioning him, and the badge goes.
+    await badged.click();
+    const received = message(bob.page, 'see you Friday');
+    await received.locator('.mention-me').filter({ hasText: `@${bob.name}` }).waitFor();
+    expect(await received.getAttribute('class')).toContain('msg-mention');
+    await received.getByText('mentions you').waitFor();
+    await expectGone(bob.page.locator('.room-list .badge-mention'));
+
+    // An edit sends the mentions of its new text: without the `@name`, the message mentions nobody.
+    await sent.hover();
+    await sent.getByRole('button', { name: 'Edit message' }).click();
+    await ann.page.getByRole('textbox', { name: 'Edit message' }).fill('Thanks all, see you Friday');
+    const edited = ann.page.waitForRequest((request) => request.method() === 'PATCH');
+    await ann.page.getByRole('textbox', { name: 'Edit message' }).press('Enter');
+    expect((await edited).postDataJSON()).toEqual({ body: 'Thanks all, see you Friday', mentions: [] });
+    await message(bob.page, 'Thanks all, see you Friday').getByText('(edited)').waitFor();
+    await expectGone(message(bob.page, 'Thanks all, see you Friday').locator('.mention'));
+    expect(await message(bob.page, 'Thanks all, see you Friday').getAttribute('class')).not.toContain('msg-mention');
+    for (const person of [ann, bob]) {
+      expect(person.dialogs).toEqual([]);
+      expect(person.errors).toEqual([]);
+    }
+  }, 30_000);
+
+  it('offers the bell when the server can send Web Push: service worker, subscription, device', async () => {
+    // A server with a VAPID key. Headless chromium has no push service (a real `pushManager.subscribe` fails with
+    // "Registration failed - permission denied"), so the page gets a stand-in PushManager that answers with a
+    // subscription on an allowed test host; the rest (service worker, permission, POST /devices) is real.
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const vapidPublicKey = ecdh.getPublicKey().toString('base64url');
+    const vapidPrivateKey = Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()]).subarray(-32).toString('base64url');
+    const { databaseUrl: _, ...withPush } = loadConfig({
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
+      AUTH_RATE_LIMIT: '100000',
+      RATE_LIMITS: 'off',
+      DATA_DIR: 'memory://',
+      WEBPUSH_VAPID_PUBLIC_KEY: vapidPublicKey,
+      WEBPUSH_VAPID_PRIVATE_KEY: vapidPrivateKey,
+      WEBPUSH_SUBJECT: 'mailto:demo@parley.test',
+      WEBPUSH_ALLOWED_HOSTS: 'push.parley.test',
+    });
+    const pushApp = await startTestApp('postgres', withPush);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
+    try {
+      context.setDefaultTimeout(WAIT);
+      await context.grantPermissions(['notifications'], { origin: pushApp.url });
+      const subscriber = createECDH('prime256v1');
+      subscriber.generateKeys();
+      const fake = { endpoint: `https://push.parley.test/wpush/${suffix}`, p256dh: subscriber.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+      await context.addInitScript({ content: standInPushManager(fake) });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      const config = page.waitForResponse((response) => response.url().endsWith('/api/v1/chat/notifications/config'));
+      await page.goto(`${pushApp.url}/`);
+      const person: Person = { name: `cat_${suffix}`, context, page, dialogs: [], errors: [] };
+      await signIn(person, 'Create account');
+      expect(await (await config).json()).toEqual({ webpush: { vapidPublicKey }, fcm: false });
+
+      // The bell shows, and the service worker is registered at /sw.js for the whole site.
+      const bell = page.getByRole('button', { name: 'Turn on notifications' });
+      await bell.waitFor();
+      expect(await page.evaluate('navigator.serviceWorker.ready.then((registration) => registration.scope)')).toBe(`${pushApp.url}/`);
+      expect(context.serviceWorkers().map((worker) => worker.url())).toContain(`${pushApp.url}/sw.js`);
+
+      // The bell: permission, a subscription with the server's VAPID key, and the device registered.
+      const created = page.waitForResponse((response) => response.request().method() === 'POST' && response.url().endsWith('/api/v1/chat/devices'));
+      await bell.click();
+      expect((await created).status()).toBe(201);
+      expect((await created).request().postDataJSON()).toEqual({ platform: 'webpush', subscription: { endpoint: fake.endpoint, keys: { p256dh: fake.p256dh, auth: fake.auth } } });
+      expect(await page.evaluate('window.__parleyPush.applicationServerKey')).toBe(vapidPublicKey);
+      const on = page.getByRole('button', { name: 'Notifications on' });
+      await on.waitFor();
+      expect(await on.getAttribute('aria-pressed')).toBe('true');
+      const { token } = await sessionOf(page);
+      const auth = { Authorization: `Bearer ${token}` };
+      const devices = (await pushApp.http().get('/api/v1/chat/devices').set(auth).expect(200)).body as { items: Array<{ id: string; platform: string }> };
+      expect(devices.items).toEqual([expect.objectContaining({ platform: 'webpush' })]);
+
+      // After a reload the same subscription is registered again (the same device, 200) and the bell stays on.
+      const again = page.waitForResponse((response) => response.request().method() === 'POST' && response.url().endsWith('/api/v1/chat/devices'));
+      await page.reload();
+      expect((await again).status()).toBe(200);
+      expect(((await (await again).json()) as { id: string }).id).toBe(devices.items[0].id);
+      await on.waitFor();
+
+      // The service worker shows a push (delivered through the DevTools protocol, as a push service would)...
+      const room = (await pushApp.http().post('/api/v1/chat/rooms').set(auth).send({ type: 'group', title: 'Alerts', memberIds: [] }).expect(201)).body as { id: string };
+      const worker = context.serviceWorkers().find((w) => w.url() === `${pushApp.url}/sw.js`)!;
+      const cdp = await context.newCDPSession(page);
+      const registrationId = new Promise<string>((resolve) => {
+        cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }: { registrations: Array<{ registrationId: string; scopeURL: string; isDeleted: boolean }> }) => {
+          const registration = registrations.find((r) => r.scopeURL === `${pushApp.url}/` && !r.isDeleted);
+          if (registration) resolve(registration.registrationId);
+        });
+      });
+      await cdp.send('ServiceWorker.enable');
+      const payload = { title: 'Alerts', body: 'Ann: the build is green', data: { roomId: room.id, messageId: '00000000-0000-4000-8000-000000000001', seq: '1' } };
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: pushApp.url, registrationId: await registrationId, data: JSON.stringify(payload) });
+      const shown = await worker.evaluate(`(async () => {
+        for (;;) {
+          const list = await self.registration.getNotifications();
+          if (list.length > 0) return list.map((n) => ({ title: n.title, body: n.body, data: n.data }));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })()`);
+      expect(shown).toEqual([{ title: 'Alerts', body: 'Ann: the build is green', data: payload.data }]);
+
+      // ...and a click on it opens its room in the open page.
+      await page.getByRole('link', { name: /^Alerts/ }).waitFor();
+      await worker.evaluate(`self.registration.getNotifications().then(([notification]) => {
+        self.dispatchEvent(new NotificationEvent('notificationclick', { notification }));
+      })`);
+      await page.waitForFunction((id: string) => location.hash === `#/rooms/${id}`, room.id);
+      await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+
+      // Turning the bell off deletes the device.
+      const removed = page.waitForResponse((response) => response.request().method() === 'DELETE' && response.url().endsWith(`/api/v1/chat/devices/${devices.items[0].id}`));
+      await on.click();
+      expect((await removed).status()).toBe(204);
+      await page.getByRole('button', { name: 'Turn on notifications' }).waitFor();
+      expect(((await pushApp.http().get('/api/v1/chat/devices').set(auth).expect(200)).body as { items: unknown[] }).items).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await pushApp.close();
+    }
+  }, 45_000);
 });
 
 async function expectGone(locator: Locator): Promise<void> {
   await locator.waitFor({ state: 'detached' });
+}
+
+/**
+ * A page script that stands in for the browser's PushManager (headless chromium has no push service): `subscribe`
+ * answers with the given subscription and records the application server key it was given; the subscription is
+ * kept in localStorage, so `getSubscription` finds it after a reload, as a real one would be.
+ */
+function standInPushManager(fake: { endpoint: string; p256dh: string; auth: string }): string {
+  return `(() => {
+    const fake = ${JSON.stringify(fake)};
+    const KEY = 'test.push-subscription';
+    const bytes = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4)), (c) => c.charCodeAt(0)).buffer;
+    const text = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+    const make = (applicationServerKey) => ({
+      endpoint: fake.endpoint,
+      expirationTime: null,
+      options: { userVisibleOnly: true, applicationServerKey: bytes(applicationServerKey) },
+      getKey: (name) => bytes(name === 'p256dh' ? fake.p256dh : fake.auth),
+      toJSON: () => ({ endpoint: fake.endpoint, expirationTime: null, keys: { p256dh: fake.p256dh, auth: fake.auth } }),
+      unsubscribe: async () => { localStorage.removeItem(KEY); return true; },
+    });
+    window.__parleyPush = { applicationServerKey: null };
+    PushManager.prototype.subscribe = async function (options) {
+      const key = text(options.applicationServerKey);
+      window.__parleyPush.applicationServerKey = key;
+      localStorage.setItem(KEY, key);
+      return make(key);
+    };
+    PushManager.prototype.getSubscription = async function () {
+      const key = localStorage.getItem(KEY);
+      return key ? make(key) : null;
+    };
+  })();`;
 }

@@ -31,6 +31,7 @@ describe.each(DATABASES)('messages (%s)', (kind) => {
         images: [],
         reactions: [],
         pinned: false,
+        mentions: [],
         clientId: 'c-1',
         createdAt: expect.any(String),
         editedAt: null,

@@ -43,6 +43,7 @@ const OPERATION_IDS = [
   'getMessage', 'updateMessage', 'replaceMessage', 'deleteMessage', 'getMessageHistory', 'addReaction', 'removeReaction',
   'markRoomRead', 'markRoomDelivered', 'markMessagesSeen', 'getMessageReceipts', 'pinMessage', 'unpinMessage', 'listPins',
   'uploadImage', 'listImages', 'getImage', 'deleteImage', 'getImageFile', 'getImageThumbnail', 'getPresence',
+  'registerDevice', 'listDevices', 'deleteDevice', 'getNotificationConfig', 'setRoomNotifications',
   'register', 'createToken', 'health',
 ];
 

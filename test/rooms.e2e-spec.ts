@@ -53,7 +53,7 @@ describe.each(DATABASES)('rooms (%s)', (kind) => {
         lastMessage: null,
         lastMessageAt: null,
         allowGuests: false,
-        me: { role: 'owner', muted: false, lastReadSeq: 0, unreadCount: 0 },
+        me: { role: 'owner', muted: false, notifications: { level: 'all', mutedUntil: null }, lastReadSeq: 0, unreadCount: 0, unreadMentionCount: 0 },
       });
       expect(res.body.version).toBeGreaterThanOrEqual(1);
       expect(new Date(res.body.createdAt).toISOString()).toBe(res.body.createdAt);

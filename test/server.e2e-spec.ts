@@ -52,7 +52,7 @@ describe.each(DATABASES)('standalone server (%s)', (kind) => {
     const operations = Object.values(res.body.paths as Record<string, Record<string, { operationId: string; security?: unknown }>>).flatMap((path) =>
       Object.values(path).map((op) => op.operationId),
     );
-    for (const id of ['listRooms', 'createRoom', 'getRoom', 'updateRoom', 'replaceRoom', 'deleteRoom', 'joinRoom', 'leaveRoom', 'muteRoom', 'unmuteRoom', 'listMembers', 'getMember', 'addMember', 'updateMember', 'removeMember', 'register', 'createToken', 'health']) {
+    for (const id of ['listRooms', 'createRoom', 'getRoom', 'updateRoom', 'replaceRoom', 'deleteRoom', 'joinRoom', 'leaveRoom', 'muteRoom', 'unmuteRoom', 'listMembers', 'getMember', 'addMember', 'updateMember', 'removeMember', 'setRoomNotifications', 'registerDevice', 'listDevices', 'deleteDevice', 'getNotificationConfig', 'register', 'createToken', 'health']) {
       expect(operations).toContain(id);
     }
     expect(new Set(operations).size).toBe(operations.length);

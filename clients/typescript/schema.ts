@@ -12,8 +12,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 200 `{ status: "ok" }` when the database answers, 503 otherwise. With Redis configured, `info.redis.connection`
-         *     says whether it is `ready` or `unavailable` (and `since` when): it never fails the check.
+         * 200 `{ status: "ok" }` when the database and, when configured, Redis answer; 503 otherwise, `details.redis`
+         *     saying `connection: "unavailable"` and `since` when during a Redis outage.
          */
         get: operations["health"];
         put?: never;
@@ -189,7 +189,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mute the room for the caller (no push notifications) */
+        /** Mute the room for the caller: notification level `none` (no push notifications) */
         post: operations["muteRoom"];
         delete?: never;
         options?: never;
@@ -206,7 +206,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Unmute the room for the caller: notification level `all`, `mutedUntil` cleared */
         post: operations["unmuteRoom"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/rooms/{roomId}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** The caller's notification level in the room, and an optional mute until a time */
+        put: operations["setRoomNotifications"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -546,6 +564,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller’s devices */
+        get: operations["listDevices"];
+        put?: never;
+        /** Register a push target: an FCM token or a Web Push subscription (200 when it was registered already) */
+        post: operations["registerDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/devices/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop pushing to one of the caller’s devices */
+        delete: operations["deleteDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/notifications/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the server can push: Web Push (with its VAPID public key) and FCM */
+        get: operations["getNotificationConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -608,7 +678,7 @@ export interface components {
             user: components["schemas"]["AccountResponse"];
         };
         /** @enum {string} */
-        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
+        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
         ErrorResponse: {
             /** @example 404 */
             statusCode: number;
@@ -681,6 +751,8 @@ export interface components {
             images: components["schemas"]["ImageResponse"][];
             reactions: components["schemas"]["ReactionSummary"][];
             pinned: boolean;
+            /** @description Users the message mentions; empty for a deleted message. */
+            mentions: string[];
             clientId: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -693,12 +765,30 @@ export interface components {
         };
         /** @enum {string} */
         MemberRole: "owner" | "admin" | "member";
+        /**
+         * @description Which new messages push to the caller: `all`, `mentions` (only those mentioning them) or `none`.
+         * @enum {string}
+         */
+        NotificationLevel: "all" | "mentions" | "none";
+        RoomNotificationsResponse: {
+            /** @description Which new messages push to the caller: `all`, `mentions` (only those mentioning them) or `none`. */
+            level: components["schemas"]["NotificationLevel"];
+            /**
+             * Format: date-time
+             * @description No pushes before this time, whatever the level; null when not set.
+             */
+            mutedUntil: string | null;
+        };
         RoomMeResponse: {
             role: components["schemas"]["MemberRole"];
+            /** @description No pushes from the room: `notifications.level` is `none`, or `notifications.mutedUntil` is in the future. */
             muted: boolean;
+            notifications: components["schemas"]["RoomNotificationsResponse"];
             lastReadSeq: number;
             /** @description Messages from others, not deleted, after `lastReadSeq`. */
             unreadCount: number;
+            /** @description Those of the unread messages that mention the caller. */
+            unreadMentionCount: number;
         };
         RoomResponse: {
             id: string;
@@ -772,6 +862,15 @@ export interface components {
              */
             imageId?: string | null;
         };
+        RoomNotificationsDto: {
+            /** @description `all`: every new message of others; `mentions`: only those that mention you; `none`: never. */
+            level: components["schemas"]["NotificationLevel"];
+            /**
+             * Format: date-time
+             * @description No pushes before this time, whatever the level; null or left out: none.
+             */
+            mutedUntil?: string | null;
+        };
         MemberResponse: {
             userId: string;
             /** @description Display name; null when the user never gave one. */
@@ -781,6 +880,7 @@ export interface components {
             joinedAt: string;
             lastReadSeq: number;
             lastDeliveredSeq: number;
+            /** @description Gets no pushes from the room: notification level `none`, or muted until a later time. */
             muted: boolean;
             /** @description Connected anywhere right now. */
             online: boolean;
@@ -836,12 +936,16 @@ export interface components {
              * @description Makes the message a reply in the thread of this top-level message of the same room.
              */
             parentId?: string;
+            /** @description Users the message mentions: members of the room (else 400 `INVALID_MENTION`); repeats count once. */
+            mentions?: string[];
             /** @description Chosen by the client, unique per sender: sending again with it returns the first message (200). */
             clientId?: string;
         };
         UpdateMessageDto: {
             /** @description The new text; trimmed, not blank. */
             body: string;
+            /** @description The message's mentions from now on (members of the room, else 400 `INVALID_MENTION`); left out: unchanged. */
+            mentions?: string[];
         };
         MessageEditResponse: {
             /** @description The text the message had. */
@@ -888,6 +992,53 @@ export interface components {
              * @description When the user last connected or disconnected; null if never.
              */
             lastSeenAt: string | null;
+        };
+        /** @enum {string} */
+        DevicePlatform: "fcm" | "webpush";
+        WebPushKeysDto: {
+            /** @description The browser's P-256 public key: base64url of 65 bytes. */
+            p256dh: string;
+            /** @description The browser's auth secret: base64url of 16 bytes. */
+            auth: string;
+        };
+        WebPushSubscriptionDto: {
+            /** @description The push service's URL for this browser: https, on an allowed push-service host. */
+            endpoint: string;
+            keys: components["schemas"]["WebPushKeysDto"];
+            /** @description Sent by browsers (`PushSubscription.toJSON()`); ignored. */
+            expirationTime?: number | null;
+        };
+        RegisterDeviceDto: {
+            platform: components["schemas"]["DevicePlatform"];
+            /** @description FCM only: the app's registration token. */
+            token?: string;
+            /** @description Web Push only: the browser's subscription. */
+            subscription?: components["schemas"]["WebPushSubscriptionDto"];
+        };
+        DeviceResponse: {
+            /** Format: uuid */
+            id: string;
+            platform: components["schemas"]["DevicePlatform"];
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When a push last reached the provider for this device; null before the first.
+             */
+            lastUsedAt: string | null;
+        };
+        DeviceListResponse: {
+            items: components["schemas"]["DeviceResponse"][];
+        };
+        WebPushConfigResponse: {
+            /** @description The server's VAPID public key (base64url): `applicationServerKey` of `pushManager.subscribe`. */
+            vapidPublicKey: string;
+        };
+        NotificationConfigResponse: {
+            /** @description Web Push, when configured; null otherwise. */
+            webpush: components["schemas"]["WebPushConfigResponse"] | null;
+            /** @description Whether FCM pushes are sent. */
+            fcm: boolean;
         };
     };
     responses: never;
@@ -1762,6 +1913,59 @@ export interface operations {
                 };
             };
             /** @description A body with any field: the route takes none */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    setRoomNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoomNotificationsDto"];
+            };
+        };
+        responses: {
+            /** @description The room, with the new settings in `me.notifications` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3403,6 +3607,151 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceListResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    registerDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterDeviceDto"];
+            };
+        };
+        responses: {
+            /** @description The device this token or endpoint was registered as (now the caller’s) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceResponse"];
+                };
+            };
+            /** @description The new device */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceResponse"];
+                };
+            };
+            /** @description Invalid body, or a Web Push endpoint that is not an https URL of an allowed push service (`PUSH_ENDPOINT_NOT_ALLOWED`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getNotificationConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationConfigResponse"];
                 };
             };
             /** @description No valid bearer token */

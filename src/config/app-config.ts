@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import type { ChatRateLimit, ChatRateLimits } from '@parley/chat';
+import { validateNotificationsOptions, type ChatNotificationsOptions, type ChatRateLimit, type ChatRateLimits } from '@parley/chat';
 
 /** The standalone server's configuration, read once from the environment (the library never reads it). */
 export interface AppConfig {
@@ -78,6 +78,12 @@ export interface AppConfig {
   socketMaxBufferedBytes: number;
   /** METRICS_TOKEN: when set, `GET /metrics` needs `Authorization: Bearer <token>`; unset, it is open. */
   metricsToken?: string;
+  /**
+   * Push notifications and webhooks (FCM_SERVICE_ACCOUNT_FILE, FCM_API_URL, WEBPUSH_VAPID_PUBLIC_KEY,
+   * WEBPUSH_VAPID_PRIVATE_KEY, WEBPUSH_SUBJECT, WEBPUSH_ALLOWED_HOSTS, WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS,
+   * NOTIFICATIONS_REQUEST_TIMEOUT_MS, NOTIFICATIONS_CONCURRENCY). None set: nothing is sent and nothing is queued.
+   */
+  notifications: ChatNotificationsOptions;
 }
 
 /** Used when no JWT_SECRET is set so that `npm start` works out of the box; logged loudly at start-up. */
@@ -138,7 +144,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: positiveInteger(env.SHUTDOWN_TIMEOUT_MS, 10_000, 'SHUTDOWN_TIMEOUT_MS'),
     socketMaxBufferedBytes: env.SOCKET_MAX_BUFFERED_BYTES?.trim() === '0' ? 0 : positiveInteger(env.SOCKET_MAX_BUFFERED_BYTES, 1024 * 1024, 'SOCKET_MAX_BUFFERED_BYTES'),
     metricsToken: env.METRICS_TOKEN || undefined,
+    notifications: notifications(env),
   };
+}
+
+/**
+ * The `notifications` options from the environment, checked now (the same checks as the module's), so that a bad value
+ * stops the server before it starts, with a message naming the variable.
+ */
+function notifications(env: NodeJS.ProcessEnv): ChatNotificationsOptions {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const options: ChatNotificationsOptions = {};
+  const serviceAccountFile = value('FCM_SERVICE_ACCOUNT_FILE');
+  if (serviceAccountFile) options.fcm = { serviceAccountFile: resolve(serviceAccountFile), apiUrl: value('FCM_API_URL') };
+  else if (value('FCM_API_URL')) throw new Error('FCM_API_URL is set but FCM_SERVICE_ACCOUNT_FILE is not: FCM needs the service account key');
+  const allowedHosts = list(env.WEBPUSH_ALLOWED_HOSTS);
+  const vapid = { vapidPublicKey: value('WEBPUSH_VAPID_PUBLIC_KEY'), vapidPrivateKey: value('WEBPUSH_VAPID_PRIVATE_KEY'), subject: value('WEBPUSH_SUBJECT') };
+  if (vapid.vapidPublicKey || vapid.vapidPrivateKey || vapid.subject || allowedHosts.length) options.webPush = { ...vapid, allowedHosts };
+  const webhookUrl = value('WEBHOOK_URL');
+  if (webhookUrl) {
+    const secret = value('WEBHOOK_SECRET');
+    if (!secret) throw new Error('WEBHOOK_URL is set but WEBHOOK_SECRET is not: webhooks are always signed (at least 16 characters)');
+    const events = list(env.WEBHOOK_EVENTS);
+    options.webhook = { url: webhookUrl, secret, ...(events.length > 0 && { events }) };
+  } else if (value('WEBHOOK_SECRET') || value('WEBHOOK_EVENTS')) {
+    throw new Error('WEBHOOK_SECRET or WEBHOOK_EVENTS is set but WEBHOOK_URL is not');
+  }
+  options.delivery = {
+    requestTimeoutMs: env.NOTIFICATIONS_REQUEST_TIMEOUT_MS ? positiveInteger(env.NOTIFICATIONS_REQUEST_TIMEOUT_MS, 10_000, 'NOTIFICATIONS_REQUEST_TIMEOUT_MS') : undefined,
+    concurrency: env.NOTIFICATIONS_CONCURRENCY ? positiveInteger(env.NOTIFICATIONS_CONCURRENCY, 16, 'NOTIFICATIONS_CONCURRENCY') : undefined,
+  };
+  try {
+    validateNotificationsOptions(options);
+  } catch (error) {
+    throw new Error((error as Error).message.replace(/^ChatModule: /, 'Notifications configuration: '));
+  }
+  return options;
 }
 
 function positiveInteger(raw: string | undefined, fallback: number, name: string): number {

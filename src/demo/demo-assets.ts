@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** The files of the built demo client, by the name they are served under (`/demo/<name>`). */
+/** The files of the built demo client, by the name they are served under (`/demo/<name>`; the page at `/`, the service worker at `/sw.js`). */
 export const DEMO_FILES: Readonly<Record<string, string>> = {
   'app.js': 'application/javascript; charset=utf-8',
+  'sw.js': 'application/javascript; charset=utf-8',
   'app.js.map': 'application/json; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
   'index.html': 'text/html; charset=utf-8',

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { DEMO_DIRECTORY } from './demo.constants';
 import { DEMO_FILES } from './demo-assets';
 
-/** Serves the demo web client: the page at `/`, its script and styles under `/demo/`. */
+/** Serves the demo web client: the page at `/`, its service worker at `/sw.js`, its script and styles under `/demo/`. */
 @ApiExcludeController()
 @Controller()
 export class DemoController {
@@ -15,9 +15,18 @@ export class DemoController {
     this.send(response, 'index.html');
   }
 
+  /**
+   * The service worker that shows Web Push notifications. Served from the root, so that its scope can be the whole
+   * page (`/`), which a script under `/demo/` could not have.
+   */
+  @Get('sw.js')
+  serviceWorker(@Res() response: Response): void {
+    this.send(response, 'sw.js');
+  }
+
   @Get('demo/:file')
   asset(@Param('file') file: string, @Res() response: Response): void {
-    if (!Object.hasOwn(DEMO_FILES, file) || file === 'index.html') throw new NotFoundException();
+    if (!Object.hasOwn(DEMO_FILES, file) || file === 'index.html' || file === 'sw.js') throw new NotFoundException();
     this.send(response, file);
   }
 

@@ -52,6 +52,7 @@ export interface MessageBody {
   images: unknown[];
   reactions: Array<{ emoji: string; count: number; me: boolean }>;
   pinned: boolean;
+  mentions: string[];
   clientId: string | null;
   createdAt: string;
   editedAt: string | null;

@@ -14,7 +14,11 @@ import { ImagesModule } from './images/images.module';
 import { ChatRateLimiter } from './limits/chat-rate-limiter';
 import { MembersModule } from './members/members.module';
 import { MessagesController } from './messages/messages.controller';
+import { MessageOutbox } from './messages/message-outbox';
 import { MessagesModule } from './messages/messages.module';
+import { DevicesModule } from './notifications/devices/devices.module';
+import { NotificationDeliveryModule } from './notifications/outbox/notification-delivery.module';
+import { NotificationsConfig } from './notifications/notifications-config';
 import { ChatMetrics } from './metrics/chat-metrics';
 import { SendMetricsMiddleware } from './metrics/send-metrics.middleware';
 import { PresenceModule } from './presence/presence.module';
@@ -22,7 +26,7 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { RoomsModule } from './rooms/rooms.module';
 
 /** The feature modules whose controllers are mounted under the module's path. */
-const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule];
+const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule];
 
 /**
  * Holds what every feature module needs (the options, the resolved config, the event bus). It is global so the
@@ -62,10 +66,12 @@ export class ChatModule extends ConfigurableChatModule implements NestModule {
       module: ChatCoreModule,
       global: true,
       imports: definition.imports ?? [],
-      providers: [...((definition.providers ?? []) as Provider[]), { provide: CHAT_MODULE_PATH, useValue: path }, ChatConfig, ChatEventBus, ChatRateLimiter, ChatMetrics],
+      providers: [...((definition.providers ?? []) as Provider[]), { provide: CHAT_MODULE_PATH, useValue: path }, ChatConfig, NotificationsConfig, { provide: MessageOutbox, useFactory: (config: NotificationsConfig): MessageOutbox => ({ enabled: config.queueMessages }), inject: [NotificationsConfig] }, ChatEventBus, ChatRateLimiter, ChatMetrics],
       // ChatRateLimiter: the per-user limits, one instance for every route's ChatRateLimitGuard and the gateway.
+      // NotificationsConfig: the checked `notifications` options (the message writer asks it, as MessageOutbox,
+      // whether to queue work: the messages feature does not import the notifications feature).
       // ChatMetrics: the Prometheus instruments (injectable by the host, to serve `registry`).
-      exports: [CHAT_MODULE_OPTIONS, ChatConfig, ChatEventBus, ChatRateLimiter, ChatMetrics],
+      exports: [CHAT_MODULE_OPTIONS, ChatConfig, NotificationsConfig, MessageOutbox, ChatEventBus, ChatRateLimiter, ChatMetrics],
     };
     return {
       module: ChatModule,

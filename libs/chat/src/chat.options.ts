@@ -3,6 +3,7 @@ import type { PresenceStore } from './presence/presence-store';
 import type { ChatStorageDriver } from './images/storage/chat-storage-driver';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Registry } from 'prom-client';
+import type { NotificationDriver } from './notifications/notification-driver';
 
 /**
  * How the module verifies bearer tokens (passport strategy `parley-jwt`, and sockets) when no `authenticate` function
@@ -125,6 +126,11 @@ export interface ChatModuleOptions {
    * host's HTTP server (keep-alive connections) is the host's to close. Default 10000.
    */
   shutdownTimeoutMs?: number;
+  /**
+   * Push notifications (FCM, Web Push), webhooks to the host and the host's own notifiers. With none of `fcm`,
+   * `webPush` (with its keys), `webhook` or `drivers` given, nothing is sent and nothing is queued.
+   */
+  notifications?: ChatNotificationsOptions;
 }
 
 /** `shutdownTimeoutMs` when it is not given. */
@@ -331,3 +337,78 @@ export interface MessageSendContext {
 }
 
 export type MessageSendDecision = { reject: string } | { body: string } | void | undefined;
+
+/**
+ * `notifications`: where pushes and webhooks go. Work is written to the database (`chat_outbox`, in the message's own
+ * transaction) and delivered by every node in the background, at least once, never on the send path.
+ */
+export interface ChatNotificationsOptions {
+  /** Firebase Cloud Messaging (HTTP v1 API). */
+  fcm?: ChatFcmOptions;
+  /** Web Push (VAPID, aes128gcm) to browsers' push services. */
+  webPush?: ChatWebPushOptions;
+  /** Every domain event and `notification`, POSTed as signed JSON to the host's endpoint. */
+  webhook?: ChatWebhookOptions;
+  /** The host's in-process notifiers (APNs, e-mail...), called for each member who would get a push. */
+  drivers?: NotificationDriver[];
+  /** Retries and pacing of the delivery workers; every field has a default. */
+  delivery?: ChatNotificationDeliveryOptions;
+}
+
+/** A Google service account's JSON key (the fields used; the rest is ignored). */
+export interface FcmServiceAccount {
+  project_id: string;
+  client_email: string;
+  /** PEM private key (RS256), used to sign the OAuth2 JWT-bearer assertion. */
+  private_key: string;
+  /** The OAuth2 token endpoint. Default `https://oauth2.googleapis.com/token`. */
+  token_uri?: string;
+}
+
+export interface ChatFcmOptions {
+  /** The service account key: its parsed JSON (or the JSON text). Give this or `serviceAccountFile`. */
+  serviceAccount?: FcmServiceAccount | string;
+  /** Path of the service account's JSON key file, read once at start-up. */
+  serviceAccountFile?: string;
+  /** Base URL of the FCM API. Default `https://fcm.googleapis.com`. */
+  apiUrl?: string;
+}
+
+export interface ChatWebPushOptions {
+  /** VAPID public key: base64url of the uncompressed P-256 point (65 bytes), as `web-push generate-vapid-keys` prints. */
+  vapidPublicKey?: string;
+  /** VAPID private key: base64url of the 32-byte P-256 scalar. */
+  vapidPrivateKey?: string;
+  /** VAPID subject: a `mailto:` address or an `https:` URL where the push service can reach the operator. */
+  subject?: string;
+  /**
+   * Hosts a subscription endpoint may point at, besides the browsers' push services (fcm.googleapis.com,
+   * updates.push.services.mozilla.com, *.notify.windows.com, web.push.apple.com). `*.example.com` matches any
+   * subdomain; `host:port` one port only. Endpoints must be https: the server never posts to an address a client chose.
+   */
+  allowedHosts?: string[];
+}
+
+export interface ChatWebhookOptions {
+  /** The host's endpoint (https recommended). */
+  url: string;
+  /** HMAC-SHA256 key of the `Parley-Signature` header. */
+  secret: string;
+  /** Only these event types are sent (e.g. `['notification', 'message.created']`). Default: all. */
+  events?: string[];
+}
+
+export interface ChatNotificationDeliveryOptions {
+  /** Wait before the first retry of a failed delivery, in ms; each further retry waits twice as long. Default 2000. */
+  firstRetryMs?: number;
+  /** Longest wait between two retries, in ms. Default 600000 (10 minutes). */
+  maxRetryMs?: number;
+  /** A delivery still failing this long after it was queued is dropped (logged). Default 3600000 (1 hour). */
+  giveUpAfterMs?: number;
+  /** How often each node looks for work queued by other nodes (or left by a node that died), in ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** Most deliveries one node sends at once. Default 16. */
+  concurrency?: number;
+  /** Timeout of one HTTP request to a provider or webhook, in ms. Default 10000. */
+  requestTimeoutMs?: number;
+}

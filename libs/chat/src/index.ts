@@ -25,6 +25,19 @@ export type {
 } from './chat.options';
 export type { ChatPrincipal } from './auth/chat-principal';
 
+// Notifications: the options' types, the host's own notifier (APNs, e-mail...) and the options check.
+export type {
+  ChatFcmOptions,
+  ChatNotificationDeliveryOptions,
+  ChatNotificationsOptions,
+  ChatWebhookOptions,
+  ChatWebPushOptions,
+  FcmServiceAccount,
+} from './chat.options';
+export type { ChatNotification, ChatNotificationDevice, NotificationDriver } from './notifications/notification-driver';
+export { DEFAULT_WEBPUSH_HOSTS, WEBHOOK_EVENT_TYPES, validateNotificationsOptions } from './notifications/notifications-config';
+export { webhookSignature } from './notifications/drivers/webhook.sender';
+
 // Authentication for the host's own routes: `@UseGuards(ChatAuthGuard)` authenticates like the chat routes (strategy
 // `parley-jwt` or `parley-host`) and `@CurrentUser()` gives that caller, a ChatPrincipal (`request.user` is untouched).
 export { ChatAuthGuard } from './auth/chat-auth.guard';
@@ -70,7 +83,9 @@ export { IsChatText } from './common/chat-text';
 export type { ChatTextOptions } from './common/chat-text';
 export { jsonShapeProblem, MAX_JSON_DEPTH } from './common/json-shape';
 export type { Page } from './common/pagination';
-export { RoomMeResponse, RoomPageResponse, RoomResponse } from './rooms/dto/room.response';
+export { RoomMeResponse, RoomNotificationsResponse, RoomPageResponse, RoomResponse } from './rooms/dto/room.response';
 export { MemberPageResponse, MemberResponse } from './members/dto/member.response';
 export { MessagePageResponse, MessageResponse, ReactionSummary } from './messages/dto/message.response';
 export { ImageResponse } from './images/dto/image.response';
+export { DeviceListResponse, DeviceResponse } from './notifications/devices/dto/device.response';
+export { NotificationConfigResponse, WebPushConfigResponse } from './notifications/devices/dto/notification-config.response';

@@ -1,4 +1,4 @@
-import type { Account, AuthResponse, Changes, Image, Member, Message, Page, Room } from './types';
+import type { Account, AuthResponse, Changes, Device, Image, Member, Message, NotificationLevel, NotificationsConfig, Page, Room } from './types';
 
 const AUTH = '/api/v1/auth';
 const CHAT = '/api/v1/chat';
@@ -102,6 +102,24 @@ export class Api {
     return this.request('POST', `${CHAT}/rooms/${enc(roomId)}/${muted ? 'mute' : 'unmute'}`);
   }
 
+  /** `{ level, mutedUntil }` of the caller in the room; answers the Room. */
+  setNotifications(roomId: string, level: NotificationLevel, mutedUntil: string | null): Promise<Room> {
+    return this.request('PUT', `${CHAT}/rooms/${enc(roomId)}/notifications`, { level, mutedUntil });
+  }
+
+  notificationsConfig(): Promise<NotificationsConfig> {
+    return this.request('GET', `${CHAT}/notifications/config`);
+  }
+
+  /** Registers this browser's Web Push subscription (200 with the same device when it is known already). */
+  registerWebPush(subscription: { endpoint: string; keys: { p256dh: string; auth: string } }): Promise<Device> {
+    return this.request('POST', `${CHAT}/devices`, { platform: 'webpush', subscription });
+  }
+
+  removeDevice(deviceId: string): Promise<void> {
+    return this.request('DELETE', `${CHAT}/devices/${enc(deviceId)}`);
+  }
+
   /** One page of the changes after `since`; `cursor` is the previous page's `nextCursor`. */
   changes(roomId: string, since: number, options: { cursor?: string | null; limit?: number } = {}): Promise<Changes> {
     return this.request('GET', `${CHAT}/rooms/${enc(roomId)}/changes${query({ since, cursor: options.cursor, limit: options.limit })}`);
@@ -115,12 +133,12 @@ export class Api {
     return this.request('GET', `${CHAT}/rooms/${enc(roomId)}/messages${query({ cursor: options.cursor, parentId: options.parentId, limit: options.limit ?? 30 })}`);
   }
 
-  send(roomId: string, body: { body?: string; parentId?: string; imageIds?: string[]; clientId: string }): Promise<Message> {
+  send(roomId: string, body: { body?: string; parentId?: string; imageIds?: string[]; mentions?: string[]; clientId: string }): Promise<Message> {
     return this.request('POST', `${CHAT}/rooms/${enc(roomId)}/messages`, body);
   }
 
-  edit(roomId: string, messageId: string, body: string): Promise<Message> {
-    return this.request('PATCH', `${CHAT}/rooms/${enc(roomId)}/messages/${enc(messageId)}`, { body });
+  edit(roomId: string, messageId: string, body: string, mentions?: string[]): Promise<Message> {
+    return this.request('PATCH', `${CHAT}/rooms/${enc(roomId)}/messages/${enc(messageId)}`, { body, ...(mentions && { mentions }) });
   }
 
   remove(roomId: string, messageId: string): Promise<void> {

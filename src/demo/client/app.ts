@@ -7,6 +7,7 @@ import { RoomView } from './room-view';
 import type { Account, Room, ServerEvents } from './types';
 import { VersionGate } from './version-gate';
 import { icon } from './icons';
+import { isMuted, nextMuteEnd, PushBell } from './notifications';
 
 interface RoomEntry {
   room: Room;
@@ -45,6 +46,11 @@ export class ChatApp {
   private readonly listStatus: HTMLElement;
   private renderQueued = false;
   private stopped = false;
+  private readonly bell: PushBell;
+  /** Draws the list again when a timed mute ends. */
+  private muteTimer: number | undefined;
+  /** Rooms whose summary is fetched again soon (an unread message that may have mentioned the viewer changed). */
+  private readonly refetching = new Set<string>();
 
   constructor(
     private readonly token: string,
@@ -57,6 +63,7 @@ export class ChatApp {
     this.listStatus = h('p', { class: 'hint list-status', 'aria-live': 'polite' }, 'Loading your rooms…');
     this.roomPane = h('main', { class: 'room-pane', id: 'room-pane' });
     this.connection = h('span', { class: 'connection', role: 'status' }, 'Connecting…');
+    this.bell = new PushBell(this.api, me.id, (roomId) => (location.hash = `#/rooms/${roomId}`));
     const sidebar = h(
       'nav',
       { class: 'sidebar', 'aria-label': 'Rooms' },
@@ -79,6 +86,7 @@ export class ChatApp {
       h('a', { class: 'skip-link', href: '#room-pane' }, 'Skip to the conversation'),
       h('h1', { class: 'brand' }, h('span', { class: 'brand-mark' }, icon('chat', 22)), 'Parley'),
       this.connection,
+      this.bell.element,
       h('div', { class: 'account' }, avatar, h('span', { class: 'account-name' }, h('span', { class: 'visually-hidden' }, 'Signed in as '), me.username), h('button', { type: 'button', class: 'logout', onclick: () => this.end() }, icon('logout', 16), 'Log out')),
     );
     this.element = h('div', { class: 'shell', 'data-view': 'list' }, topbar, h('div', { class: 'layout' }, sidebar, this.roomPane));
@@ -105,6 +113,7 @@ export class ChatApp {
   }
 
   async start(): Promise<void> {
+    void this.bell.start();
     await this.loadRooms();
     this.ready = true;
     for (const run of this.queued.splice(0)) run();
@@ -115,6 +124,8 @@ export class ChatApp {
   private end(notice?: string): void {
     if (this.stopped) return;
     this.stopped = true;
+    void this.bell.stop();
+    window.clearTimeout(this.muteTimer);
     this.realtime.close();
     this.view?.destroy();
     this.images.clear();
@@ -208,11 +219,18 @@ export class ChatApp {
       this.roomList,
       ...entries.map(({ room, peer }) => {
         const unread = room.me?.unreadCount ?? 0;
-        const muted = room.me?.muted ?? false;
+        const mentions = room.me?.unreadMentionCount ?? 0;
+        const muted = isMuted(room.me);
         const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(room.title));
         avatar.style.setProperty('--hue', String(hue(room.title)));
         if (room.type === 'direct') avatar.append(h('span', { class: `presence-dot ${peer?.online ? 'online' : 'offline'}` }));
-        const label = [room.title, room.type === 'direct' ? (peer?.online ? 'online' : 'offline') : null, unread > 0 ? `${unread} unread` : null, muted ? 'muted' : null]
+        const label = [
+          room.title,
+          room.type === 'direct' ? (peer?.online ? 'online' : 'offline') : null,
+          unread > 0 ? `${unread} unread` : null,
+          mentions > 0 ? `${mentions} mention${mentions === 1 ? '' : 's'}` : null,
+          muted ? 'muted' : null,
+        ]
           .filter(Boolean)
           .join(', ');
         return h(
@@ -238,6 +256,7 @@ export class ChatApp {
                 { class: 'room-line' },
                 h('span', { class: 'room-preview' }, this.preview(room)),
                 muted ? h('span', { class: 'muted-icon', title: 'Muted' }, icon('bellOff', 14)) : null,
+                mentions > 0 ? h('span', { class: 'badge badge-mention', title: `${mentions} unread mention${mentions === 1 ? '' : 's'}` }, mentions > 9 ? '@9+' : `@${mentions}`) : null,
                 unread > 0 ? h('span', { class: `badge${muted ? ' badge-muted' : ''}` }, unread > 99 ? '99+' : String(unread)) : null,
               ),
             ),
@@ -246,8 +265,11 @@ export class ChatApp {
       }),
     );
     if (active) this.roomList.querySelector<HTMLElement>(`[data-focus="${CSS.escape(active)}"]`)?.focus();
-    const total = entries.reduce((sum, { room }) => sum + (room.me?.muted ? 0 : (room.me?.unreadCount ?? 0)), 0);
+    const total = entries.reduce((sum, { room }) => sum + (isMuted(room.me) ? 0 : (room.me?.unreadCount ?? 0)), 0);
     document.title = total > 0 ? `(${total}) Parley` : 'Parley';
+    window.clearTimeout(this.muteTimer);
+    const muteEnd = nextMuteEnd(entries.map((entry) => entry.room));
+    if (muteEnd !== null && muteEnd - Date.now() < 2 ** 31 - 1) this.muteTimer = window.setTimeout(() => this.renderRooms(), muteEnd - Date.now() + 50);
   }
 
   private preview(room: Room): string {
@@ -312,8 +334,8 @@ export class ChatApp {
   private markRead(roomId: string, seq: number): void {
     const entry = this.rooms.get(roomId);
     if (!entry?.room.me) return;
-    if (entry.room.me.lastReadSeq < seq || entry.room.me.unreadCount > 0) {
-      entry.room.me = { ...entry.room.me, lastReadSeq: Math.max(seq, entry.room.me.lastReadSeq), unreadCount: 0 };
+    if (entry.room.me.lastReadSeq < seq || entry.room.me.unreadCount > 0 || (entry.room.me.unreadMentionCount ?? 0) > 0) {
+      entry.room.me = { ...entry.room.me, lastReadSeq: Math.max(seq, entry.room.me.lastReadSeq), unreadCount: 0, unreadMentionCount: 0 };
       this.realtime.markRead(roomId, seq);
       this.renderRooms();
     }
@@ -360,7 +382,8 @@ export class ChatApp {
       if (message.senderId !== this.me.id && room.me) {
         if (this.viewing(roomId)) this.markRead(roomId, message.seq);
         else {
-          room.me = { ...room.me, unreadCount: room.me.unreadCount + 1 };
+          const mentioned = !message.deletedAt && (message.mentions ?? []).includes(this.me.id);
+          room.me = { ...room.me, unreadCount: room.me.unreadCount + 1, unreadMentionCount: (room.me.unreadMentionCount ?? 0) + (mentioned ? 1 : 0) };
           this.realtime.markDelivered(roomId, message.seq);
         }
       }
@@ -371,6 +394,9 @@ export class ChatApp {
       if (!entry) return;
       if (entry.room.lastMessage?.id === message.id) entry.room.lastMessage = message;
       if (this.view?.roomId === roomId) this.view.onMessage(message);
+      // An edit may add or drop a mention of the viewer in an unread message: the server counts them again.
+      const me = entry.room.me;
+      if (me && message.senderId !== this.me.id && message.seq > me.lastReadSeq && ((me.unreadMentionCount ?? 0) > 0 || (message.mentions ?? []).includes(this.me.id))) this.refetchRoom(roomId);
       this.renderRooms();
     });
     on('message.deleted', ({ roomId, version, messageId }) => {
@@ -379,6 +405,8 @@ export class ChatApp {
       const last = entry.room.lastMessage;
       if (last?.id === messageId) entry.room.lastMessage = { ...last, body: '', images: [], deletedAt: new Date().toISOString() };
       if (this.view?.roomId === roomId) this.view.onMessageDeleted(messageId, version);
+      // A deleted unread mention no longer counts.
+      if ((entry.room.me?.unreadMentionCount ?? 0) > 0) this.refetchRoom(roomId);
       this.renderRooms();
     });
     on('member.added', ({ roomId, version, member }) => {
@@ -394,7 +422,12 @@ export class ChatApp {
     on('member.updated', ({ roomId, version, member }) => {
       const { entry } = this.known(roomId, version);
       if (!entry) return;
-      if (member.userId === this.me.id && entry.room.me) entry.room.me = { ...entry.room.me, role: member.role, muted: member.muted };
+      if (member.userId === this.me.id && entry.room.me) {
+        const changedMute = member.muted !== isMuted(entry.room.me);
+        entry.room.me = { ...entry.room.me, role: member.role, muted: member.muted };
+        // Notification settings changed elsewhere (another tab, POST /mute): the room has them.
+        if (changedMute) this.refetchRoom(roomId);
+      }
       if (this.view?.roomId === roomId) {
         this.view.onMember(member);
         this.view.roomUpdated();
@@ -431,7 +464,8 @@ export class ChatApp {
       const entry = this.rooms.get(roomId);
       if (userId === this.me.id && entry?.room.me) {
         // Read in another tab.
-        if (lastReadSeq >= entry.room.lastSeq) entry.room.me = { ...entry.room.me, lastReadSeq, unreadCount: 0 };
+        if (lastReadSeq >= entry.room.lastSeq) entry.room.me = { ...entry.room.me, lastReadSeq, unreadCount: 0, unreadMentionCount: 0 };
+        else if ((entry.room.me.unreadMentionCount ?? 0) > 0 && lastReadSeq > entry.room.me.lastReadSeq) this.refetchRoom(roomId);
         this.renderRooms();
       }
       if (this.view?.roomId === roomId) this.view.onReceipt(userId, lastReadSeq);
@@ -474,6 +508,16 @@ export class ChatApp {
     if (version === entry.room.version + 1) entry.room.version = version;
     else if (version > entry.room.version + 1) void this.catchUp(roomId); // not expected: the gate held it back
     return { entry, fresh };
+  }
+
+  /** The room's summary again, a moment later and once for several events (counts only the server has). */
+  private refetchRoom(roomId: string): void {
+    if (this.refetching.has(roomId)) return;
+    this.refetching.add(roomId);
+    window.setTimeout(() => {
+      this.refetching.delete(roomId);
+      if (!this.stopped && this.rooms.has(roomId)) void this.fetchRoom(roomId);
+    }, 300);
   }
 
   private async fetchRoom(roomId: string): Promise<void> {

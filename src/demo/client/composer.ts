@@ -2,6 +2,7 @@ import type { Api } from './api';
 import { h, replace, toast, uuid } from './dom';
 import type { Image } from './types';
 import { icon } from './icons';
+import { MentionPicker, mentionedIds, type MentionCandidate } from './mentions';
 
 const ACCEPTED = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
 const MAX_IMAGES = 10;
@@ -19,13 +20,16 @@ export interface ComposerOptions {
   label: string;
   placeholder: string;
   /** Sends; the composer clears itself at once (the message shows as "sending" in the list). */
-  onSend: (body: string, images: Image[], previews: string[]) => void;
+  onSend: (body: string, images: Image[], previews: string[], mentions: string[]) => void;
+  /** Who `@` can mention (the room's members but the viewer); none: no picker. */
+  mentionCandidates?: () => MentionCandidate[];
   onTyping: (isTyping: boolean) => void;
 }
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line. Images (picked, or pasted) upload as soon as they
- * are chosen, with a preview, and go with the next message.
+ * are chosen, with a preview, and go with the next message. `@` opens a member picker; the message mentions the
+ * members whose `@name` is in its text when it is sent.
  */
 export class Composer {
   readonly element: HTMLFormElement;
@@ -34,6 +38,7 @@ export class Composer {
   private readonly sendButton: HTMLButtonElement;
   private readonly fileInput: HTMLInputElement;
   private attachments: Attachment[] = [];
+  private readonly picker: MentionPicker | null;
   private typingSince = 0;
   private idleTimer: number | undefined;
 
@@ -44,9 +49,11 @@ export class Composer {
     const attach = h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Attach images', title: 'Attach images' }, icon('attach', 20));
     this.sendButton = h('button', { type: 'submit', class: 'primary send-button' }, 'Send');
     this.attachmentsList = h('ul', { class: 'attachments', 'aria-label': 'Images to send', hidden: true });
+    this.picker = options.mentionCandidates ? new MentionPicker(this.textarea, options.mentionCandidates) : null;
     this.element = h(
       'form',
       { class: 'composer' },
+      this.picker?.element,
       this.attachmentsList,
       h(
         'div',
@@ -64,6 +71,7 @@ export class Composer {
       this.fileInput.value = '';
     });
     this.textarea.addEventListener('keydown', (event) => {
+      if (this.picker?.handleKey(event)) return;
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.submit();
@@ -166,7 +174,9 @@ export class Composer {
       body,
       ready.map((a) => a.image!),
       ready.map((a) => a.preview),
+      this.options.mentionCandidates ? mentionedIds(body, this.options.mentionCandidates()) : [],
     );
+    this.picker?.close();
     for (const attachment of this.attachments) if (attachment.state !== 'ready') URL.revokeObjectURL(attachment.preview);
     this.attachments = [];
     this.renderAttachments();

@@ -2,6 +2,7 @@ import { fullTime, h, hue, initials, shortTime, swapKeepingFocus } from './dom';
 import type { ImageCache } from './images';
 import type { LocalMessage } from './types';
 import { icon } from './icons';
+import { MentionPicker, mentionBody, type MentionCandidate } from './mentions';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
 
@@ -11,6 +12,8 @@ export interface MessageContext {
   images: ImageCache;
   /** The display name of a user id. */
   nameOf(userId: string): string;
+  /** Who an edit can `@`-mention. */
+  mentionCandidates(): MentionCandidate[];
   /** Whether the viewer may delete this message (sender, or owner/admin of the room). */
   canDelete(message: LocalMessage): boolean;
   /** "Seen by …" under the viewer's newest message, or null. */
@@ -84,6 +87,7 @@ export class MessageList {
       message.id,
       message.version,
       message.body,
+      (message.mentions ?? []).map((userId) => [userId, this.context.nameOf(userId)]),
       message.editedAt,
       message.deletedAt,
       message.replyCount,
@@ -101,6 +105,8 @@ export class MessageList {
     const { context } = this;
     const mine = message.senderId === context.meId;
     const deleted = message.deletedAt !== null;
+    const mentions = message.mentions ?? [];
+    const mentionsMe = !deleted && !mine && mentions.includes(context.meId);
     const name = context.nameOf(message.senderId);
     const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
     avatar.style.setProperty('--hue', String(hue(name)));
@@ -111,12 +117,13 @@ export class MessageList {
       ' ',
       h('time', { datetime: message.createdAt, title: fullTime(message.createdAt) }, shortTime(message.createdAt)),
       message.editedAt && !deleted ? h('span', { class: 'msg-edited' }, ' (edited)') : null,
+      mentionsMe ? h('span', { class: 'msg-mentions-you' }, ' · mentions you') : null,
     );
     const main = h('div', { class: 'msg-main' }, meta);
 
     if (this.editing === key && !deleted) main.append(this.editForm(message, key));
     else if (deleted) main.append(h('p', { class: 'msg-body msg-deleted' }, 'Message deleted'));
-    else if (message.body) main.append(h('p', { class: 'msg-body' }, message.body));
+    else if (message.body) main.append(h('p', { class: 'msg-body' }, ...mentionBody(message.body, mentions, context.nameOf, context.meId)));
 
     if (!deleted) main.append(...this.images(message, name));
 
@@ -168,7 +175,7 @@ export class MessageList {
     if (seenLine) main.append(h('p', { class: 'msg-status msg-seen' }, seenLine));
 
     const element = h('li', {
-      class: ['msg', mine && 'msg-mine', deleted && 'msg-is-deleted', message.local && 'msg-pending'].filter(Boolean).join(' '),
+      class: ['msg', mine && 'msg-mine', mentionsMe && 'msg-mention', deleted && 'msg-is-deleted', message.local && 'msg-pending'].filter(Boolean).join(' '),
       'data-message-id': message.local ? null : message.id,
       'data-key': key,
     });
@@ -274,6 +281,7 @@ export class MessageList {
     const id = `edit-${message.id}`;
     const textarea = h('textarea', { id, class: 'edit-box', rows: 2, maxlength: 4000 });
     textarea.value = message.body;
+    const picker = new MentionPicker(textarea, () => this.context.mentionCandidates());
     const stop = () => {
       this.editing = null;
       this.forceRebuild(key);
@@ -290,6 +298,7 @@ export class MessageList {
       }
     };
     textarea.addEventListener('keydown', (event) => {
+      if (picker.handleKey(event)) return;
       if (event.key === 'Escape') {
         event.preventDefault();
         stop();
@@ -312,6 +321,7 @@ export class MessageList {
         },
       },
       h('label', { for: id, class: 'visually-hidden' }, 'Edit message'),
+      picker.element,
       textarea,
       h('div', { class: 'edit-actions' }, h('button', { type: 'button', onclick: stop }, 'Cancel'), h('button', { type: 'submit', class: 'primary' }, 'Save')),
     );

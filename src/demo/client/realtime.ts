@@ -43,7 +43,7 @@ export class Realtime {
   }
 
   /** Sends a message through the socket; resolves with the server's message or rejects with its error. */
-  send(payload: { roomId: string; body?: string; parentId?: string; imageIds?: string[]; clientId: string }): Promise<Message> {
+  send(payload: { roomId: string; body?: string; parentId?: string; imageIds?: string[]; mentions?: string[]; clientId: string }): Promise<Message> {
     return new Promise((resolve, reject) => {
       this.socket.timeout(10_000).emit('message.send', payload, (error: Error | null, ack: Ack<Message>) => {
         if (error) reject(new Error('The server did not answer'));

@@ -6,6 +6,8 @@ import { MessageList, messageKey, type MessageContext } from './message-list';
 import type { Realtime } from './realtime';
 import type { Changes, Image, LocalMessage, Member, Message, Room } from './types';
 import { icon } from './icons';
+import { mentionedIds, type MentionCandidate } from './mentions';
+import { NotificationMenu } from './notifications';
 
 /** What the room view needs from the app around it. */
 export interface RoomHost {
@@ -17,7 +19,7 @@ export interface RoomHost {
   room(): Room | undefined;
   /** The viewer has seen the room up to `seq`. */
   markRead(roomId: string, seq: number): void;
-  /** The room summary changed (mute, or a message the view sent). */
+  /** The room summary changed (notification settings, or a message the view sent). */
   roomChanged(room: Room): void;
   back(): void;
   left(roomId: string): void;
@@ -63,6 +65,8 @@ export class RoomView {
   private newestMineId: string | null = null;
   private thread: { parentId: string; replies: Map<string, LocalMessage>; cursor: string | null; list: MessageList; composer: Composer; loading: boolean } | null = null;
   private readonly observer: IntersectionObserver;
+  private readonly notificationMenu: NotificationMenu;
+  private muteTimer: number | undefined;
   private closed = false;
 
   constructor(
@@ -79,10 +83,12 @@ export class RoomView {
       api: host.api,
       label: `Message ${room.title}`,
       placeholder: `Message ${room.title}`,
-      onSend: (body, images, previews) => this.send(body, images, previews),
+      onSend: (body, images, previews, mentions) => this.send(body, images, previews, mentions),
+      mentionCandidates: () => this.mentionCandidates(),
       onTyping: (isTyping) => host.realtime.typing(this.roomId, isTyping),
     });
     this.sidePanel = h('aside', { class: 'side-panel', hidden: true });
+    this.notificationMenu = new NotificationMenu(host.api, (updated) => host.roomChanged(updated));
     const column = h('section', { class: 'room-column', 'aria-labelledby': 'room-title' }, this.header, this.scroller, this.typingLine, this.composer.element);
     this.element = h('div', { class: 'room' }, column, this.sidePanel);
     this.element.addEventListener('keydown', (event) => {
@@ -111,6 +117,7 @@ export class RoomView {
   destroy(): void {
     this.closed = true;
     this.observer.disconnect();
+    window.clearTimeout(this.muteTimer);
     this.composer.destroy();
     this.thread?.composer.destroy();
     for (const timer of this.typing.values()) window.clearTimeout(timer);
@@ -293,6 +300,14 @@ export class RoomView {
     this.renderPanel();
   }
 
+  /** The members the viewer can `@`-mention (everybody but the viewer), by name. */
+  private mentionCandidates(): MentionCandidate[] {
+    return [...this.members.values()]
+      .filter((member) => member.userId !== this.host.meId)
+      .map((member) => ({ userId: member.userId, name: member.name ?? member.userId }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   private nameOf = (userId: string): string => {
     if (userId === this.host.meId) return this.members.get(userId)?.name ?? 'You';
     return this.members.get(userId)?.name ?? `user ${userId.slice(0, 8)}`;
@@ -304,6 +319,7 @@ export class RoomView {
       images: this.host.images,
       threads,
       nameOf: this.nameOf,
+      mentionCandidates: () => this.mentionCandidates(),
       canDelete: (message) => message.senderId === this.host.meId || ['owner', 'admin'].includes(this.host.room()?.me?.role ?? ''),
       seenLine: (message) => (threads ? this.seenLine(message) : null),
       react: (message, emoji, on) => void this.react(message, emoji, on),
@@ -349,7 +365,11 @@ export class RoomView {
             : 'Offline'
           : 'Direct chat'
         : `${room.memberCount} member${room.memberCount === 1 ? '' : 's'}${this.members.size ? `, ${online} online` : ''}${room.isPublic ? ' · public' : ''}`;
-    const muted = room.me?.muted ?? false;
+    this.notificationMenu.update(room);
+    // A timed mute ends on its own: the header is drawn again then.
+    window.clearTimeout(this.muteTimer);
+    const until = room.me?.notifications?.mutedUntil ? Date.parse(room.me.notifications.mutedUntil) - Date.now() : NaN;
+    if (until > 0 && until < 2 ** 31 - 1) this.muteTimer = window.setTimeout(() => this.renderHeader(), until + 50);
     const avatar = h('span', { class: 'avatar avatar-large', 'aria-hidden': 'true' }, initials(room.title));
     avatar.style.setProperty('--hue', String(hue(room.title)));
     if (peer) avatar.append(h('span', { class: `presence-dot ${peer.online ? 'online' : 'offline'}` }));
@@ -362,11 +382,7 @@ export class RoomView {
       h(
         'div',
         { class: 'room-tools' },
-        h(
-          'button',
-          { type: 'button', class: 'tool', 'aria-pressed': String(muted), 'data-focus': 'mute', title: muted ? 'Notifications are off for this room' : 'Turn notifications off', onclick: () => void this.toggleMute() },
-          ...(muted ? [icon('bellOff', 16), h('span', { class: 'tool-label' }, 'Muted')] : [icon('bell', 16), h('span', { class: 'tool-label' }, 'Mute')]),
-        ),
+        this.notificationMenu.element,
         h(
           'button',
           {
@@ -465,7 +481,8 @@ export class RoomView {
       api: this.host.api,
       label: 'Reply in thread',
       placeholder: 'Reply…',
-      onSend: (body, images, previews) => this.send(body, images, previews, parentId),
+      onSend: (body, images, previews, mentions) => this.send(body, images, previews, mentions, parentId),
+      mentionCandidates: () => this.mentionCandidates(),
       onTyping: (isTyping) => this.host.realtime.typing(this.roomId, isTyping),
     });
     this.thread = { parentId, replies: new Map(), cursor: null, list, composer, loading: true };
@@ -510,7 +527,7 @@ export class RoomView {
 
   // ---- actions ---------------------------------------------------------------------------------------------
 
-  private send(body: string, images: Image[], previews: string[], parentId?: string): void {
+  private send(body: string, images: Image[], previews: string[], mentions: string[], parentId?: string): void {
     const clientId = uuid();
     const message: LocalMessage = {
       id: `local-${clientId}`,
@@ -523,6 +540,7 @@ export class RoomView {
       images: [],
       reactions: [],
       pinned: false,
+      mentions,
       clientId,
       createdAt: new Date().toISOString(),
       editedAt: null,
@@ -547,6 +565,7 @@ export class RoomView {
       ...(message.body && { body: message.body }),
       ...(message.parentId && { parentId: message.parentId }),
       ...(message.local.imageIds.length > 0 && { imageIds: message.local.imageIds }),
+      ...(message.mentions && message.mentions.length > 0 && { mentions: message.mentions }),
     };
     const sent = this.host.realtime.connected ? this.host.realtime.send(payload) : this.host.api.send(this.roomId, payload);
     sent.then(
@@ -581,7 +600,10 @@ export class RoomView {
 
   private async edit(message: LocalMessage, body: string): Promise<void> {
     try {
-      this.onMessage(await this.host.api.edit(this.roomId, message.id, body));
+      // An edit may change whom the message mentions: the `@name`s of the new text (unchanged if the members
+      // could not be loaded).
+      const mentions = this.members.size > 0 ? mentionedIds(body, this.mentionCandidates()) : undefined;
+      this.onMessage(await this.host.api.edit(this.roomId, message.id, body, mentions));
     } catch (error) {
       toast(`Could not edit: ${errorText(error)}`, 'error');
       throw error;
@@ -595,18 +617,6 @@ export class RoomView {
       if (this.thread?.parentId === message.id) this.closePanel();
     } catch (error) {
       toast(`Could not delete: ${errorText(error)}`, 'error');
-    }
-  }
-
-  private async toggleMute(): Promise<void> {
-    const room = this.host.room();
-    if (!room?.me) return;
-    try {
-      const updated = await this.host.api.mute(this.roomId, !room.me.muted);
-      this.host.roomChanged(updated);
-      toast(updated.me?.muted ? `${room.title} is muted` : `${room.title} is no longer muted`);
-    } catch (error) {
-      toast(errorText(error), 'error');
     }
   }
 

@@ -15,11 +15,23 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+export type NotificationLevel = 'all' | 'mentions' | 'none';
+
+export interface NotificationSettings {
+  level: NotificationLevel;
+  /** Muted until then (ISO-8601), whatever the level; null: not muted for a while. */
+  mutedUntil: string | null;
+}
+
 export interface RoomMe {
   role: 'owner' | 'admin' | 'member';
+  /** `notifications.level` is 'none', or `mutedUntil` is in the future (when the server answered). */
   muted: boolean;
   lastReadSeq: number;
   unreadCount: number;
+  /** Unread messages of others that mention the viewer. */
+  unreadMentionCount?: number;
+  notifications?: NotificationSettings;
 }
 
 export interface Room {
@@ -80,6 +92,8 @@ export interface Message {
   images: Image[];
   reactions: Reaction[];
   pinned: boolean;
+  /** User ids the message mentions (`@name` in its body). */
+  mentions?: string[];
   clientId: string | null;
   createdAt: string;
   editedAt: string | null;
@@ -97,6 +111,20 @@ export interface Changes {
   /** More pages follow: ask again with `since` = `version` and `cursor` = `nextCursor`. */
   hasMore: boolean;
   nextCursor: string | null;
+}
+
+/** A registered push target of the caller (`POST /devices`). */
+export interface Device {
+  id: string;
+  platform: 'fcm' | 'webpush';
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** What the server can send (`GET /notifications/config`). */
+export interface NotificationsConfig {
+  webpush: { vapidPublicKey: string } | null;
+  fcm: boolean;
 }
 
 export interface Presence {
@@ -124,7 +152,7 @@ export interface ServerEvents {
 
 export interface ClientEvents {
   'message.send': (
-    payload: { roomId: string; body?: string; parentId?: string; imageIds?: string[]; clientId?: string },
+    payload: { roomId: string; body?: string; parentId?: string; imageIds?: string[]; mentions?: string[]; clientId?: string },
     ack: (result: Ack<Message>) => void,
   ) => void;
   'room.read': (payload: { roomId: string; seq: number }, ack: (result: Ack<unknown>) => void) => void;

@@ -80,6 +80,7 @@ export const ROOM_RULES: Record<RoomPermission, RoomRule> = {
   'room.delete': { seenBy: 'viewers', allows: canDeleteRoom, denied: () => 'Only the owner can delete this room' },
   'room.join': { seenBy: 'viewers', allows: canJoinRoom, denied: () => 'Only public group rooms can be joined' },
   'room.leave': { seenBy: 'members', allows: canLeaveRoom, denied: () => 'Nobody can leave a direct room' },
+  'room.notifications': { seenBy: 'members', allows: always, denied: never },
   'member.add': {
     seenBy: 'members',
     allows: (room, membership) => canAddMember(room, membership, 'member'),

@@ -12,6 +12,8 @@ export type RoomPermission =
   | 'room.delete'
   | 'room.join'
   | 'room.leave'
+  /** One's own notification level and mute in the room (`PUT .../notifications`, mute, unmute). Members only. */
+  | 'room.notifications'
   /** Add plain members (adding an admin is `member.addAdmin`). */
   | 'member.add'
   | 'member.addAdmin'

@@ -10,6 +10,7 @@ const NOT_FOUND = {
   room: ['ROOM_NOT_FOUND', 'Room not found'],
   message: ['MESSAGE_NOT_FOUND', 'Message not found'],
   image: ['IMAGE_NOT_FOUND', 'Image not found'],
+  device: ['DEVICE_NOT_FOUND', 'Device not found'],
 } as const satisfies Record<string, readonly [ChatErrorCode, string]>;
 
 export type IdKind = keyof typeof NOT_FOUND;

@@ -7,6 +7,10 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 export const CHAT_ERROR_STATUS = {
   INVALID_INPUT: HttpStatus.BAD_REQUEST,
   INVALID_REACTION: HttpStatus.BAD_REQUEST,
+  /** A mentioned user is not a member of the room. */
+  INVALID_MENTION: HttpStatus.BAD_REQUEST,
+  /** A Web Push endpoint that is not an https URL on an allowed push-service host. */
+  PUSH_ENDPOINT_NOT_ALLOWED: HttpStatus.BAD_REQUEST,
   UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
   FORBIDDEN: HttpStatus.FORBIDDEN,
   MESSAGE_REJECTED: HttpStatus.FORBIDDEN,
@@ -17,6 +21,7 @@ export const CHAT_ERROR_STATUS = {
   MESSAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
   IMAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
   USER_NOT_FOUND: HttpStatus.NOT_FOUND,
+  DEVICE_NOT_FOUND: HttpStatus.NOT_FOUND,
   ALREADY_MEMBER: HttpStatus.CONFLICT,
   CONFLICT: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,

@@ -8,6 +8,7 @@ import { RoomMemberEntity } from '../members/entities/room-member.entity';
 import { RoomEntity } from '../rooms/entities/room.entity';
 import { UserPresenceEntity } from '../presence/entities/user-presence.entity';
 import { ChatUserEntity } from '../users/entities/chat-user.entity';
+import { DeviceEntity } from '../notifications/devices/entities/device.entity';
 
 /** Every entity of the chat module, for the host's DataSource `entities` (or use `autoLoadEntities`). */
 export const chatEntities = [
@@ -21,4 +22,5 @@ export const chatEntities = [
   ImageEntity,
   MessageImageEntity,
   UserPresenceEntity,
+  DeviceEntity,
 ];

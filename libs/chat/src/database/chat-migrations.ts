@@ -4,6 +4,9 @@ import { MessageSearch1795320587919 } from './migrations/1795320587919-message-s
 import { MessageWriteFunction1795330000000 } from './migrations/1795330000000-message-write-function';
 import { UserPresence1795340000000 } from './migrations/1795340000000-user-presence';
 import { MessageWriteRoomBusy1795350000000 } from './migrations/1795350000000-message-write-room-busy';
+import { Notifications1795360000000 } from './migrations/1795360000000-notifications';
+import { NotificationOutbox1795360000001 } from './migrations/1795360000001-notification-outbox';
+import { MessageWriteMentions1795360000002 } from './migrations/1795360000002-message-write-mentions';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
 export const chatMigrations = [
@@ -13,4 +16,7 @@ export const chatMigrations = [
   MessageWriteFunction1795330000000,
   UserPresence1795340000000,
   MessageWriteRoomBusy1795350000000,
+  Notifications1795360000000,
+  NotificationOutbox1795360000001,
+  MessageWriteMentions1795360000002,
 ];

@@ -13,6 +13,8 @@ import { notYourImages } from '../images/image-errors';
 import { ChatMetrics } from '../metrics/chat-metrics';
 import type { MessageResponse } from './dto/message.response';
 import { MessageEntity } from './entities/message.entity';
+import { invalidMention } from './message-errors';
+import { MessageOutbox } from './message-outbox';
 import { MessageViewsService } from './message-views.service';
 
 /** One validated message waiting to be written (image ids checked by `ImageAttachmentsService.checkImageIds`). */
@@ -23,6 +25,8 @@ export interface NewMessage {
   parentId: string | null;
   clientId: string | null;
   imageIds: string[];
+  /** Mentioned user ids, each once (none when left out); the write function checks they are members of the room. */
+  mentions?: string[];
 }
 
 /**
@@ -57,10 +61,10 @@ interface Written {
 }
 type Outcome = Written | Error | { duplicateOf: string } | typeof BUSY;
 
-/** A row of `chat_write_messages` (migration MessageWriteRoomBusy1795350000000): the outcome of one message. */
+/** A row of `chat_write_messages` (migration MessageWriteMentions1795360000002): the outcome of one message. */
 interface WriteRow {
   w_ord: number;
-  w_outcome: 'created' | 'duplicate' | 'not_member' | 'bad_images' | 'busy';
+  w_outcome: 'created' | 'duplicate' | 'not_member' | 'bad_images' | 'bad_mentions' | 'busy';
   w_id: string | null;
   w_seq: number | null;
   w_version: number | null;
@@ -82,8 +86,9 @@ const DEDICATED_CONNECTION_MIN_POOL = 4;
  * Writes new messages in batches. While a write runs, the sends that arrive meanwhile queue up (in arrival
  * order, so each room's messages keep theirs) and are then written together by the next one, whatever their rooms,
  * in one call of the database function `chat_write_messages`: one round trip and one implicit transaction that
- * locks the rooms (in id order, so concurrent writers never deadlock), checks membership, clientIds and images
- * under those locks, moves the counters and the senders' read pointers and inserts every row. A busy server pays
+ * locks the rooms (in id order, so concurrent writers never deadlock), checks membership, clientIds, images and
+ * mentions under those locks, moves the counters and the senders' read pointers and inserts every row (with, when
+ * notifications are configured, each message's `chat_outbox` row). A busy server pays
  * the round trip and the commit once per batch instead of once per message; a lone send is written at once, so
  * a quiet room sees no added latency. Seqs stay gapless and in commit order per room, and writers on other
  * nodes serialise with this one on the room rows' locks. One write at a time per node: the call is one round trip,
@@ -124,6 +129,7 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
     private readonly views: MessageViewsService,
     private readonly metrics: ChatMetrics,
     private readonly config: ChatConfig,
+    private readonly outbox: MessageOutbox,
   ) {
     metrics.trackWriterQueue(() => this.queue.length + this.waitingForBusyRooms);
     const options = config.options.messages ?? {};
@@ -269,7 +275,7 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
     // Rooms already found busy are not waited for again: their sends are tried without a lock wait.
     const nowait = [...new Set(unique.map((message) => message.roomId))].filter((roomId) => this.busyRooms.has(roomId));
     const rows: WriteRow[] = await this.query(
-      `SELECT * FROM chat_write_messages($1::uuid[], $2::varchar[], $3::text[], $4::uuid[], $5::varchar[], $6::int[], $7::uuid[], $8::int, $9::uuid[])`,
+      `SELECT * FROM chat_write_messages($1::uuid[], $2::varchar[], $3::text[], $4::uuid[], $5::varchar[], $6::int[], $7::uuid[], $8::int[], $9::varchar[], $10::int, $11::uuid[], $12::boolean)`,
       [
         unique.map((message) => message.roomId),
         unique.map((message) => message.senderId),
@@ -278,8 +284,11 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
         unique.map((message) => message.clientId),
         unique.flatMap((message, position) => message.imageIds.map(() => position + 1)),
         unique.flatMap((message) => message.imageIds),
+        unique.flatMap((message, position) => (message.mentions ?? []).map(() => position + 1)),
+        unique.flatMap((message) => message.mentions ?? []),
         this.lockWaitMs,
         nowait,
+        this.outbox.enabled,
       ],
     );
     const images = new Map((await this.images.findImages(unique.flatMap((message) => message.imageIds))).map((image) => [image.id, image]));
@@ -420,6 +429,7 @@ function outcomeOf(row: WriteRow, message: NewMessage, repository: Repository<Me
           pinned: false,
           pinnedAt: null,
           clientId: message.clientId,
+          mentions: message.mentions ?? [],
           createdAt: new Date(row.w_created_at as Date | string),
           editedAt: null,
           deletedAt: null,
@@ -431,6 +441,8 @@ function outcomeOf(row: WriteRow, message: NewMessage, repository: Repository<Me
       return { duplicateOf: row.w_id as string };
     case 'bad_images':
       return notYourImages();
+    case 'bad_mentions':
+      return invalidMention();
     case 'not_member':
       return roomNotFound();
     case 'busy':

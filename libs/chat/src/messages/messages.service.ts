@@ -17,6 +17,8 @@ import type { UpdateMessageDto } from './dto/update-message.dto';
 import { MessageEditEntity } from './entities/message-edit.entity';
 import { MessageEntity } from './entities/message.entity';
 import { ReactionEntity } from './entities/reaction.entity';
+import { RoomMemberEntity } from '../members/entities/room-member.entity';
+import { invalidMention } from './message-errors';
 import { findRoomMessage, stampMessageChange } from './message-lookup';
 import { MessageViewsService } from './message-views.service';
 import { MessageWriter } from './message-writer.service';
@@ -63,6 +65,8 @@ export class MessagesService {
       parentId: dto.parentId?.toLowerCase() ?? null,
       clientId: dto.clientId ?? null,
       imageIds: this.images.checkImageIds(dto.imageIds ?? []),
+      // Checked by the writer, under the room's lock: every one must be a member of the room.
+      mentions: uniqueMentions(dto.mentions),
     });
     if (result.kind === 'created') {
       // The sender's read pointer moved to their message, but no `receipt` is sent for it: `message.created`
@@ -109,18 +113,28 @@ export class MessagesService {
     return this.views.one(principal.userId, message);
   }
 
-  /** Edits by the sender only; the replaced text goes to the edit history. */
+  /**
+   * Edits by the sender only; the replaced text goes to the edit history. `mentions`, when given, replace the
+   * message's (members of the room, checked under the room's lock).
+   */
   async edit(principal: ChatPrincipal, roomId: string, messageId: string, dto: UpdateMessageDto): Promise<MessageResponse> {
     const body = this.validBody(dto.body, true);
+    const mentions = dto.mentions === undefined ? null : uniqueMentions(dto.mentions);
     const { message, changed } = await this.dataSource.transaction(async (manager) => {
       const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
       this.access.require(canEditMessage(membership, message), 'Only the sender can edit a message');
       if (message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be edited');
-      if (message.body === body) return { message, changed: false };
+      if (mentions) await this.requireMembers(manager, roomId, mentions);
+      const mentionsChanged = mentions !== null && !sameList(mentions, message.mentions);
+      if (message.body === body && !mentionsChanged) return { message, changed: false };
       const now = new Date();
-      await manager.getRepository(MessageEditEntity).insert({ messageId: message.id, body: message.body, replacedAt: now });
-      return { message: await stampMessageChange(manager, message, { body, editedAt: now }), changed: true };
+      const changes: Partial<MessageEntity> = mentionsChanged ? { mentions: mentions as string[] } : {};
+      if (message.body !== body) {
+        await manager.getRepository(MessageEditEntity).insert({ messageId: message.id, body: message.body, replacedAt: now });
+        Object.assign(changes, { body, editedAt: now });
+      }
+      return { message: await stampMessageChange(manager, message, changes), changed: true };
     });
     if (changed) this.events.publish('message.updated', { roomId, version: message.version, message: await this.views.one(null, message) });
     return this.views.one(principal.userId, message);
@@ -176,6 +190,17 @@ export class MessagesService {
     return { created: false, message: await this.views.one(principal.userId, earlier) };
   }
 
+  /** Mentions name members of the room (400 `INVALID_MENTION` otherwise). */
+  private async requireMembers(manager: EntityManager, roomId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const count = await manager
+      .getRepository(RoomMemberEntity)
+      .createQueryBuilder('m')
+      .where('m.room_id = :roomId AND m.user_id = ANY(:userIds)', { roomId, userIds })
+      .getCount();
+    if (count !== userIds.length) throw invalidMention();
+  }
+
   /** A reply's parent must be a top-level message of the same room. */
   private async requireThreadParent(manager: EntityManager, roomId: string, parentId: string): Promise<MessageEntity> {
     const parent = await manager.getRepository(MessageEntity).findOneBy({ id: parentId, roomId });
@@ -193,6 +218,13 @@ export class MessagesService {
     return body;
   }
 }
+
+/** The mentioned user ids, each once, in the order first given. */
+function uniqueMentions(mentions: string[] | undefined): string[] {
+  return [...new Set(mentions ?? [])];
+}
+
+const sameList = (a: string[], b: string[]): boolean => a.length === b.length && a.every((value, index) => value === b[index]);
 
 /** Escapes LIKE's wildcards so the filter matches the text as typed. */
 function escapeLike(text: string): string {

@@ -20,6 +20,7 @@ import { PresenceService } from './presence.service';
     },
     PresenceService,
   ],
-  exports: [PresenceService],
+  // PRESENCE_STORE: the notifications ask it who is online anywhere (no push to a member with a live socket).
+  exports: [PresenceService, PRESENCE_STORE],
 })
 export class PresenceModule {}

@@ -35,7 +35,7 @@ export interface ChatServerToClientEvents {
 /** Events a client may send on `/chat`, each answered through its acknowledgement. */
 export interface ChatClientToServerEvents {
   'message.send': (
-    payload: { roomId: string; body?: string; parentId?: string; imageIds?: string[]; clientId?: string },
+    payload: { roomId: string; body?: string; parentId?: string; imageIds?: string[]; mentions?: string[]; clientId?: string },
     ack: (result: ChatAck<MessageResponse>) => void,
   ) => void;
   'room.read': (payload: { roomId: string; seq: number }, ack: (result: ChatAck<ReadStateResponse>) => void) => void;

@@ -7,7 +7,7 @@ import type { MessageResponse } from '../messages/dto/message.response';
 import { UsersService } from '../users/users.service';
 import { toRoomResponse, type RoomResponse } from './dto/room.response';
 import { RoomMemberEntity } from '../members/entities/room-member.entity';
-import { unreadCounts } from '../messages/unread-counts';
+import { unreadCountsWithMentions, type UnreadCounts } from '../messages/unread-counts';
 import type { RoomEntity } from './entities/room.entity';
 
 /**
@@ -33,7 +33,7 @@ export class RoomViewsService {
     const roomIds = rooms.map((room) => room.id);
     const memberships = viewerId ? await this.membershipsOf(manager, viewerId, roomIds) : new Map<string, RoomMemberEntity>();
     const titles = await this.directTitles(manager, viewerId, rooms.filter((room) => room.type === 'direct'));
-    const unread = viewerId ? await unreadCounts(manager, viewerId, [...memberships.values()]) : new Map<string, number>();
+    const unread = viewerId ? await unreadCountsWithMentions(manager, viewerId, [...memberships.values()]) : new Map<string, UnreadCounts>();
     // Outsiders of a public room see no content of it.
     const previewable = rooms.filter((room) => viewerId === null || memberships.has(room.id));
     const lastMessages = await this.lastMessages(manager, viewerId, previewable);
@@ -41,7 +41,8 @@ export class RoomViewsService {
       toRoomResponse(room, {
         title: titles.get(room.id) ?? room.title,
         membership: memberships.get(room.id) ?? null,
-        unreadCount: unread.get(room.id) ?? 0,
+        unreadCount: unread.get(room.id)?.unread ?? 0,
+        unreadMentionCount: unread.get(room.id)?.mentions ?? 0,
         lastMessage: lastMessages.get(room.id) ?? null,
       }),
     );

@@ -13,6 +13,7 @@ import { NoBody, chatValidationPipe } from '../common/validation';
 import { CreateRoomDto } from './dto/create-room.dto';
 import { ListRoomsQueryDto } from './dto/list-rooms.query';
 import { ReplaceRoomDto } from './dto/replace-room.dto';
+import { RoomNotificationsDto } from './dto/room-notifications.dto';
 import { RoomPageResponse, RoomResponse } from './dto/room.response';
 import { UpdateRoomDto } from './dto/update-room.dto';
 import { RoomsService } from './rooms.service';
@@ -101,8 +102,8 @@ export class RoomsController {
 
   @Post(':roomId/mute')
   @HttpCode(200)
-  @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'muteRoom', summary: 'Mute the room for the caller (no push notifications)' })
+  @RequireRoom('room.notifications')
+  @ApiOperation({ operationId: 'muteRoom', summary: 'Mute the room for the caller: notification level `none` (no push notifications)' })
   @ApiChatErrors({ status: 400, description: 'A body with any field: the route takes none' }, 404)
   @ApiOkResponse({ type: RoomResponse })
   mute(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @NoBody() _body: undefined): Promise<RoomResponse> {
@@ -111,11 +112,20 @@ export class RoomsController {
 
   @Post(':roomId/unmute')
   @HttpCode(200)
-  @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'unmuteRoom' })
+  @RequireRoom('room.notifications')
+  @ApiOperation({ operationId: 'unmuteRoom', summary: 'Unmute the room for the caller: notification level `all`, `mutedUntil` cleared' })
   @ApiChatErrors({ status: 400, description: 'A body with any field: the route takes none' }, 404)
   @ApiOkResponse({ type: RoomResponse })
   unmute(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @NoBody() _body: undefined): Promise<RoomResponse> {
     return this.rooms.setMuted(principal, roomId, false);
+  }
+
+  @Put(':roomId/notifications')
+  @RequireRoom('room.notifications')
+  @ApiOperation({ operationId: 'setRoomNotifications', summary: "The caller's notification level in the room, and an optional mute until a time" })
+  @ApiOkResponse({ type: RoomResponse, description: 'The room, with the new settings in `me.notifications`' })
+  @ApiChatErrors(400, 404)
+  setNotifications(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Body() dto: RoomNotificationsDto): Promise<RoomResponse> {
+    return this.rooms.setNotifications(principal, roomId, dto);
   }
 }

@@ -13,6 +13,7 @@ import { ImageAttachmentsService } from '../images/image-attachments.service';
 import type { CreateRoomDto } from './dto/create-room.dto';
 import type { ListRoomsQueryDto } from './dto/list-rooms.query';
 import type { ReplaceRoomDto } from './dto/replace-room.dto';
+import type { RoomNotificationsDto } from './dto/room-notifications.dto';
 import type { RoomResponse } from './dto/room.response';
 import type { UpdateRoomDto } from './dto/update-room.dto';
 import { RoomMemberEntity } from '../members/entities/room-member.entity';
@@ -127,10 +128,22 @@ export class RoomsService {
     await this.memberEvents.removed(roomId, version, member);
   }
 
-  /** Mute is the caller's own preference: it changes no shared state, so it is not a room change. */
+  /**
+   * Mute sets the caller's notification level to `none`; unmute sets `all` and clears `mutedUntil`. The caller's own
+   * preference: it changes no shared state, so it is not a room change.
+   */
   async setMuted(principal: ChatPrincipal, roomId: string, muted: boolean): Promise<RoomResponse> {
-    const { room } = await this.access.memberRoom<RoomEntity, RoomMemberEntity>(principal.userId, roomId);
-    await this.dataSource.getRepository(RoomMemberEntity).update({ roomId: room.id, userId: principal.userId }, { muted });
+    return this.saveNotifications(principal, roomId, muted ? { notificationLevel: 'none' } : { notificationLevel: 'all', mutedUntil: null });
+  }
+
+  /** The caller's notification level and `mutedUntil` in the room, replaced (a `mutedUntil` left out clears it). */
+  async setNotifications(principal: ChatPrincipal, roomId: string, dto: RoomNotificationsDto): Promise<RoomResponse> {
+    return this.saveNotifications(principal, roomId, { notificationLevel: dto.level, mutedUntil: dto.mutedUntil ? new Date(dto.mutedUntil) : null });
+  }
+
+  private async saveNotifications(principal: ChatPrincipal, roomId: string, changes: Pick<Partial<RoomMemberEntity>, 'notificationLevel' | 'mutedUntil'>): Promise<RoomResponse> {
+    const { room } = await this.access.member<RoomEntity, RoomMemberEntity>(principal.userId, 'room.notifications', roomId);
+    await this.dataSource.getRepository(RoomMemberEntity).update({ roomId: room.id, userId: principal.userId }, changes);
     return this.views.one(principal.userId, room);
   }
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { MemberRole, RoomMemberEntity } from '../entities/room-member.entity';
+import { isMuted, type MemberRole, type RoomMemberEntity } from '../entities/room-member.entity';
 
 export class MemberResponse {
   @ApiProperty()
@@ -21,6 +21,7 @@ export class MemberResponse {
   @ApiProperty({ type: 'integer' })
   lastDeliveredSeq: number;
 
+  /** Gets no pushes from the room: notification level `none`, or muted until a later time. */
   @ApiProperty()
   muted: boolean;
 
@@ -47,7 +48,7 @@ export function toMemberResponse(member: RoomMemberEntity, name: string | null, 
     joinedAt: member.joinedAt.toISOString(),
     lastReadSeq: member.lastReadSeq,
     lastDeliveredSeq: member.lastDeliveredSeq,
-    muted: member.muted,
+    muted: isMuted(member),
     online,
   };
 }

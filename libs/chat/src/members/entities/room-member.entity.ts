@@ -1,10 +1,14 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 
 export type MemberRole = 'owner' | 'admin' | 'member';
+/** Which new messages of the room push to the member: every one, those mentioning them, none. */
+export type NotificationLevel = 'all' | 'mentions' | 'none';
+export const NOTIFICATION_LEVELS: readonly NotificationLevel[] = ['all', 'mentions', 'none'];
 
-/** A user's membership of a room, with the user's own state in it (role, mute, read and delivery pointers). */
+/** A user's membership of a room, with the user's own state in it (role, notification level, read and delivery pointers). */
 @Entity({ name: 'chat_room_members' })
 @Check('chat_room_members_role_ck', `"role" IN ('owner', 'admin', 'member')`)
+@Check('chat_room_members_level_ck', `"notification_level" IN ('all', 'mentions', 'none')`)
 @Index('chat_room_members_user_idx', ['userId', 'roomId'])
 @Index('chat_room_members_room_version_idx', ['roomId', 'version'])
 export class RoomMemberEntity {
@@ -22,8 +26,13 @@ export class RoomMemberEntity {
   @Column({ type: 'varchar', length: 16 })
   role: MemberRole;
 
-  @Column({ type: 'boolean', default: false })
-  muted: boolean;
+  /** The member's notification level in the room (`POST /mute` sets 'none', `/unmute` 'all'). */
+  @Column({ name: 'notification_level', type: 'varchar', length: 16, default: 'all' })
+  notificationLevel: NotificationLevel;
+
+  /** No pushes until then, whatever the level (null: not muted for a while). */
+  @Column({ name: 'muted_until', type: 'timestamptz', nullable: true })
+  mutedUntil: Date | null;
 
   @Column({ name: 'last_read_seq', type: 'integer', default: 0 })
   lastReadSeq: number;
@@ -37,4 +46,9 @@ export class RoomMemberEntity {
   /** The room version of this row's last change, for `changes?since=`. */
   @Column({ type: 'integer', default: 0 })
   version: number;
+}
+
+/** `muted` of the API: the level is 'none', or the member muted the room until a later time. */
+export function isMuted(member: Pick<RoomMemberEntity, 'notificationLevel' | 'mutedUntil'>, now: Date = new Date()): boolean {
+  return member.notificationLevel === 'none' || (member.mutedUntil !== null && member.mutedUntil.getTime() > now.getTime());
 }

@@ -1,7 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional } from 'class-validator';
 import { IsChatId } from '../../common/canonical-id';
-import { IsChatText } from '../../common/chat-text';
+import { IsChatText, IsOptionalNonNull } from '../../common/chat-text';
+
+/** Most users one message may mention. */
+export const MAX_MENTIONS = 50;
 
 export class CreateMessageDto {
   /** The text; trimmed, and required unless images are attached. */
@@ -23,6 +26,14 @@ export class CreateMessageDto {
   @IsOptional()
   @IsChatId()
   parentId?: string;
+
+  /** Users the message mentions: members of the room (else 400 `INVALID_MENTION`); repeats count once. */
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 255 }, maxItems: MAX_MENTIONS })
+  @IsOptionalNonNull()
+  @IsArray()
+  @ArrayMaxSize(MAX_MENTIONS)
+  @IsChatText({ min: 1, max: 255, each: true })
+  mentions?: string[];
 
   /** Chosen by the client, unique per sender: sending again with it returns the first message (200). */
   @IsChatText({ min: 1, max: 100, optional: true })

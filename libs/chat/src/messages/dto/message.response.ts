@@ -48,6 +48,10 @@ export class MessageResponse {
   @ApiProperty()
   pinned: boolean;
 
+  /** Users the message mentions; empty for a deleted message. */
+  @ApiProperty({ type: [String] })
+  mentions: string[];
+
   @ApiProperty({ type: String, nullable: true })
   clientId: string | null;
 
@@ -94,6 +98,7 @@ export function toMessageResponse(message: MessageEntity, context: MessageViewCo
     images: deleted ? [] : context.images,
     reactions: deleted ? [] : context.reactions,
     pinned: message.pinned,
+    mentions: deleted ? [] : (message.mentions ?? []),
     clientId: message.clientId,
     createdAt: message.createdAt.toISOString(),
     editedAt: message.editedAt?.toISOString() ?? null,

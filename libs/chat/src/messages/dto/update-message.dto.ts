@@ -1,5 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsChatText } from '../../common/chat-text';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray } from 'class-validator';
+import { IsChatText, IsOptionalNonNull } from '../../common/chat-text';
+import { MAX_MENTIONS } from './create-message.dto';
 
 export class UpdateMessageDto {
   /** The new text; trimmed, not blank. */
@@ -7,4 +9,12 @@ export class UpdateMessageDto {
   @ApiProperty({ maxLength: 4000 })
   @IsChatText({ max: 20_000 })
   body: string;
+
+  /** The message's mentions from now on (members of the room, else 400 `INVALID_MENTION`); left out: unchanged. */
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 255 }, maxItems: MAX_MENTIONS })
+  @IsOptionalNonNull()
+  @IsArray()
+  @ArrayMaxSize(MAX_MENTIONS)
+  @IsChatText({ min: 1, max: 255, each: true })
+  mentions?: string[];
 }

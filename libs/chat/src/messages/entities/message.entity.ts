@@ -14,6 +14,8 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 @Index('chat_messages_room_version_idx', ['roomId', 'version'])
 // GIN trigram index for `?q=`, made by the MessageSearch migration where pg_trgm exists; not TypeORM's to manage.
 @Index('chat_messages_body_trgm_idx', { synchronize: false })
+// GIN index on `mentions` (migration Notifications1795360000000), for "unread messages that mention me".
+@Index('chat_messages_mentions_idx', { synchronize: false })
 export class MessageEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'chat_messages_pk' })
   id: string;
@@ -50,6 +52,10 @@ export class MessageEntity {
 
   @Column({ name: 'pinned_at', type: 'timestamptz', nullable: true })
   pinnedAt: Date | null;
+
+  /** User ids the message mentions (members of the room when it was sent or edited), each once. */
+  @Column({ type: 'varchar', length: 255, array: true, default: () => "'{}'" })
+  mentions: string[];
 
   @Column({ name: 'client_id', type: 'varchar', length: 100, nullable: true })
   clientId: string | null;

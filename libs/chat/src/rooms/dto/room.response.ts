@@ -1,15 +1,30 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MessageResponse } from '../../messages/dto/message.response';
-import type { MemberRole, RoomMemberEntity } from '../../members/entities/room-member.entity';
+import { isMuted, type MemberRole, type NotificationLevel, type RoomMemberEntity } from '../../members/entities/room-member.entity';
 import type { RoomEntity, RoomType } from '../entities/room.entity';
+
+/** The caller's notification settings in a room (`PUT /rooms/{roomId}/notifications`). */
+export class RoomNotificationsResponse {
+  /** Which new messages push to the caller: `all`, `mentions` (only those mentioning them) or `none`. */
+  @ApiProperty({ enum: ['all', 'mentions', 'none'], enumName: 'NotificationLevel' })
+  level: NotificationLevel;
+
+  /** No pushes before this time, whatever the level; null when not set. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  mutedUntil: string | null;
+}
 
 /** The caller's own state in a room. */
 export class RoomMeResponse {
   @ApiProperty({ enum: ['owner', 'admin', 'member'], enumName: 'MemberRole' })
   role: MemberRole;
 
+  /** No pushes from the room: `notifications.level` is `none`, or `notifications.mutedUntil` is in the future. */
   @ApiProperty()
   muted: boolean;
+
+  @ApiProperty({ type: RoomNotificationsResponse })
+  notifications: RoomNotificationsResponse;
 
   @ApiProperty({ type: 'integer' })
   lastReadSeq: number;
@@ -17,6 +32,10 @@ export class RoomMeResponse {
   /** Messages from others, not deleted, after `lastReadSeq`. */
   @ApiProperty({ type: 'integer' })
   unreadCount: number;
+
+  /** Those of the unread messages that mention the caller. */
+  @ApiProperty({ type: 'integer' })
+  unreadMentionCount: number;
 }
 
 export class RoomResponse {
@@ -89,6 +108,7 @@ export interface RoomViewContext {
   title: string;
   membership: RoomMemberEntity | null;
   unreadCount: number;
+  unreadMentionCount: number;
   lastMessage: MessageResponse | null;
 }
 
@@ -111,7 +131,14 @@ export function toRoomResponse(room: RoomEntity, context: RoomViewContext): Room
     memberCount: room.memberCount,
     allowGuests: room.allowGuests,
     me: membership
-      ? { role: membership.role, muted: membership.muted, lastReadSeq: membership.lastReadSeq, unreadCount: context.unreadCount }
+      ? {
+          role: membership.role,
+          muted: isMuted(membership),
+          notifications: { level: membership.notificationLevel, mutedUntil: membership.mutedUntil?.toISOString() ?? null },
+          lastReadSeq: membership.lastReadSeq,
+          unreadCount: context.unreadCount,
+          unreadMentionCount: context.unreadMentionCount,
+        }
       : null,
   };
 }

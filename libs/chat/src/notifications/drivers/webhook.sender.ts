@@ -1,0 +1,50 @@
+import { createHmac } from 'node:crypto';
+import type { WebhookSettings } from '../notifications-config';
+import { describeRequestError, isRetryableStatus, retryAfterMs, type DeliveryOutcome } from './delivery-outcome';
+
+/** A webhook as it is POSTed: `{ id, type, createdAt, data }` (receivers deduplicate by `id`). */
+export interface WebhookEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: unknown;
+}
+
+/**
+ * `Parley-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`: the receiver recomputes it over
+ * the raw body it got, compares in constant time and refuses old timestamps (replays).
+ */
+export function webhookSignature(secret: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+/** POSTs domain events and `notification`s to the host's endpoint. Any 2xx is success; redirects are not followed. */
+export class WebhookSender {
+  constructor(
+    private readonly settings: WebhookSettings,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async send(event: WebhookEvent, abort: AbortSignal): Promise<DeliveryOutcome> {
+    // Fields in the documented order (the stored copy is jsonb, which does not keep it).
+    const body = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, data: event.data });
+    let response: Response;
+    try {
+      response = await fetch(this.settings.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Parley-Webhooks', 'parley-signature': webhookSignature(this.settings.secret, body), 'parley-event-id': event.id },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.any([abort, AbortSignal.timeout(this.timeoutMs)]),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+    } catch (error) {
+      return { kind: 'retry', reason: `webhook request failed: ${describeRequestError(error)}` };
+    }
+    if (response.status >= 200 && response.status < 300) return { kind: 'sent' };
+    // Every other answer is retried for about an hour (API.md): a receiver that is down or deploying answers 4xx too.
+    const after = isRetryableStatus(response.status) ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+    return { kind: 'retry', reason: `webhook answered ${response.status}`, retryAfterMs: after };
+  }
+}
