@@ -12,8 +12,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 200 `{ status: "ok" }` when the database answers, 503 otherwise. With Redis configured, `info.redis.connection`
-         *     says whether it is `ready` or `unavailable` (and `since` when): it never fails the check.
+         * 200 `{ status: "ok" }` when the database and, when configured, Redis answer; 503 otherwise, `details.redis`
+         *     saying `connection: "unavailable"` and `since` when during a Redis outage.
          */
         get: operations["health"];
         put?: never;
