@@ -59,6 +59,8 @@ module.exports = {
   moduleNameMapper: { '^@parley/chat$': '<rootDir>/libs/chat/src/index.ts' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 30000,
+  // Every wait inside a test has its own deadline; this only bounds a test or hook (an embedded database's start
+  // included) on a loaded 2-core machine.
+  testTimeout: 90_000,
   maxWorkers: 2,
 };

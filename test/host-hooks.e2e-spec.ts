@@ -5,7 +5,7 @@ import { ChatModule, ChatIoAdapter, type MessageSendContext, type RoomAccessCont
 import request from 'supertest';
 import { databaseOptions } from '../src/database/database-options';
 import { pngImage } from './support/image-fixtures';
-import { ask, closeSockets, connectSocket, nextEvent, record, sleep } from './support/sockets';
+import { ask, closeSockets, connectSocket, nextEvent, record } from './support/sockets';
 import { DATABASES } from './support/test-app';
 
 const BASE = '/api/v1/chat';
@@ -106,6 +106,7 @@ describe.each(DATABASES)('host hooks (%s)', (kind) => {
     await request(url).post(`/chat/rooms/${room.body.id}/messages`).set(as('key-eve')).send({ body: 'hi' }).expect(404);
     const list = await request(url).get('/chat/rooms').set(as('key-eve')).expect(200);
     expect(list.body.items.map((r: { id: string }) => r.id)).not.toContain(room.body.id);
+    const eveRoom = await request(url).post('/chat/rooms').set(as('key-eve')).send({ type: 'group', title: 'Eve alone', memberIds: [] }).expect(201);
     const eveSocket = await connectSocket(url, 'key-eve');
     const seen = record(eveSocket, 'message.created');
     hiddenRooms.delete(room.body.id);
@@ -113,8 +114,11 @@ describe.each(DATABASES)('host hooks (%s)', (kind) => {
     const annGets = nextEvent(annSocket, 'message.created');
     await request(url).post(`/chat/rooms/${room.body.id}/messages`).set(as('key-ann')).send({ body: 'not for eve' }).expect(201);
     await annGets;
-    await sleep(100);
-    expect(seen).toEqual([]);
+    // Sentinel: a message in Eve's own room, emitted after 'not for eve', on the same socket.
+    const eveSentinel = nextEvent(eveSocket, 'message.created', (p) => p.roomId === eveRoom.body.id);
+    await request(url).post(`/chat/rooms/${eveRoom.body.id}/messages`).set(as('key-eve')).send({ body: 'sentinel' }).expect(201);
+    await eveSentinel;
+    expect(seen.map((p) => p.roomId)).toEqual([eveRoom.body.id]);
   });
 
   it('applies canAccessRoom to images, presence and typing too: a hidden room grants nothing', async () => {

@@ -189,7 +189,7 @@ describe('GET /metrics with Redis', () => {
     redis = new TestRedis(await freePort());
     await redis.start();
     t = await startTestApp('postgres', { redisUrl: redis.url });
-  }, 30_000);
+  }, 90_000);
   afterAll(async () => {
     await t?.close();
     await redis?.stop();

@@ -36,7 +36,7 @@ describe('many nodes (PostgreSQL + Redis, separate processes)', () => {
     redis = new TestRedis(await freePort());
     await redis.start();
     [node1, node2] = await Promise.all([ServerNode.start(env()), ServerNode.start(env())]);
-  }, 60_000);
+  }, 90_000);
   afterEach(() => closeSockets());
   afterAll(async () => {
     await Promise.all([node1?.stop('SIGKILL'), node2?.stop('SIGKILL')]);
@@ -85,8 +85,9 @@ describe('many nodes (PostgreSQL + Redis, separate processes)', () => {
   });
 
   it('shares presence and typing between nodes', async () => {
-    const [ann, bob] = [user('ann'), user('bob')];
+    const [ann, bob, carl] = [user('ann'), user('bob'), user('carl')];
     const room = await createGroup(node1, ann, [bob]);
+    await createGroup(node1, carl, [bob]);
     const bobOnNode1 = await connectSocket(node1.url, bob.token);
     const online = nextEvent(bobOnNode1, 'presence', (p) => p.userId === ann.id && p.online);
     const annOnNode2 = await connectSocket(node2.url, ann.token);
@@ -95,8 +96,15 @@ describe('many nodes (PostgreSQL + Redis, separate processes)', () => {
     expect(seen.body[0]).toMatchObject({ userId: ann.id, online: true });
     // A second tab on the other node, then the first one closes: still online.
     const annOnNode1 = await connectSocket(node1.url, ann.token);
+    const presenceOnBob = record(bobOnNode1, 'presence');
     annOnNode2.disconnect();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Sentinel: Carl comes and goes on node 2 after Ann's tab closed there; once Bob hears Carl go offline, node 2
+    // has handled Ann's disconnection too, and Bob never heard Ann go offline.
+    const carlOnNode2 = await connectSocket(node2.url, carl.token);
+    await eventually(() => expect(presenceOnBob.some((p) => p.userId === carl.id && p.online)).toBe(true), 10_000, 20);
+    carlOnNode2.disconnect();
+    await eventually(() => expect(presenceOnBob.some((p) => p.userId === carl.id && !p.online)).toBe(true), 10_000, 20);
+    expect(presenceOnBob.filter((p) => p.userId === ann.id && !p.online)).toEqual([]);
     const still = await request(node2.url).get(`${BASE}/presence?userIds=${ann.id}`).set(bob.auth).expect(200);
     expect(still.body[0].online).toBe(true);
     const typing = nextEvent(bobOnNode1, 'typing');
@@ -145,7 +153,7 @@ describe('many nodes (PostgreSQL + Redis, separate processes)', () => {
     expect(Date.now() - killed).toBeLessThanOrEqual(PRESENCE_EXPIRY_SECONDS * 1000 * (4 / 3) + 1500);
     const presence = await request(node1.url).get(`${BASE}/presence?userIds=${ann.id}`).set(bob.auth).expect(200);
     expect(presence.body[0].online).toBe(false);
-  }, 30_000);
+  }, 90_000);
 
   it('shuts down gracefully on SIGTERM: sockets are told why, and the process exits cleanly', async () => {
     const node3 = await ServerNode.start(env());
@@ -159,5 +167,5 @@ describe('many nodes (PostgreSQL + Redis, separate processes)', () => {
     // Nest closes the app, then re-raises the signal: the conventional exit of a process asked to stop.
     expect(ended).toEqual({ code: null, signal: 'SIGTERM' });
     expect(node3.output.join('')).not.toMatch(/"level":(50|60)/);
-  }, 30_000);
+  }, 90_000);
 });

@@ -107,7 +107,7 @@ describe.each(TOPOLOGIES)('membership subscriptions (%s)', (_name, start, withRe
 
   beforeAll(async () => {
     cluster = await start();
-  }, 60_000);
+  }, 90_000);
   afterEach(() => {
     cluster?.proxy?.release();
     closeSockets();

@@ -1,5 +1,5 @@
 import { BASE, chatClient, type MessageBody } from './support/chat-client';
-import { ask, closeSockets, connectSocket, eventually, nextEvent, record, sleep } from './support/sockets';
+import { ask, closeSockets, connectSocket, eventually, nextEvent, record } from './support/sockets';
 import { DATABASES, startTestApp, tokenFor, type TestApp } from './support/test-app';
 
 describe.each(DATABASES)('realtime (%s)', (kind) => {
@@ -45,6 +45,7 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
       const [ann, bob] = [t.user(), t.user()];
       const room = await chat.group(ann, [bob]);
       const shortLived = await connectSocket(t.url, tokenFor(bob.id, 'Bob', { expiresIn: 2 }));
+      const longLived = await connectSocket(t.url, bob.token);
       const received = record(shortLived, 'message.created');
       const closing = nextEvent(shortLived, 'session.closing', () => true, 4000);
       const disconnected = new Promise<string>((resolve) => shortLived.on('disconnect', resolve));
@@ -52,8 +53,10 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
       await eventually(() => expect(received).toHaveLength(1));
       expect((await closing).reason).toBe('token_expired');
       expect(await disconnected).toBe('io server disconnect');
+      // Sentinel: Bob's other tab gets 'after expiry' from the same room broadcast (the expired socket itself is closed).
+      const witnessed = nextEvent(longLived, 'message.created', (p) => p.message.body === 'after expiry');
       await chat.send(ann, room.id, 'after expiry');
-      await sleep(200);
+      await witnessed;
       expect(received).toHaveLength(1);
     });
   });
@@ -62,6 +65,7 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
     it('delivers every room event to every socket of every member, the sender’s other tabs included', async () => {
       const [ann, bob, eve] = [t.user(), t.user(), t.user()];
       const room = await chat.group(ann, [bob]);
+      const eveRoom = await chat.group(eve);
       const [annTab1, annTab2, bobTab, eveTab] = await Promise.all([ann, ann, bob, eve].map((u) => connectSocket(t.url, u.token)));
       const eveSaw = record(eveTab, 'message.created');
       const waits = [annTab1, annTab2, bobTab].map((s) => nextEvent(s, 'message.created'));
@@ -81,13 +85,17 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
       const roomUpdated = nextEvent(bobTab, 'room.updated');
       await t.http().patch(`${BASE}/rooms/${room.id}`).set(ann.auth).send({ title: 'Renamed' }).expect(200);
       expect(await roomUpdated).toMatchObject({ roomId: room.id, version: sent.version + 4, room: { title: 'Renamed' } });
-      await sleep(100);
-      expect(eveSaw).toEqual([]);
+      // Sentinel: a message in Eve's own room, emitted after all of the above, on the same socket.
+      const eveSentinel = nextEvent(eveTab, 'message.created', (p) => p.roomId === eveRoom.id);
+      await chat.send(eve, eveRoom.id, 'sentinel');
+      await eveSentinel;
+      expect(eveSaw.map((p) => p.roomId)).toEqual([eveRoom.id]);
     });
 
     it('subscribes an added member’s sockets before member.added, and unsubscribes a removed one after member.removed', async () => {
       const [ann, bob] = [t.user(), t.user()];
       const room = await chat.group(ann);
+      const bobRoom = await chat.group(bob);
       const bobSocket = await connectSocket(t.url, bob.token);
       const added = nextEvent(bobSocket, 'member.added');
       await t.http().post(`${BASE}/rooms/${room.id}/members`).set(ann.auth).send({ userId: bob.id }).expect(201);
@@ -100,12 +108,16 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
       expect(await removed).toMatchObject({ roomId: room.id, member: { userId: bob.id } });
       const after = record(bobSocket, 'message.created');
       await chat.send(ann, room.id, 'bob is gone');
-      await sleep(200);
-      expect(after).toEqual([]);
+      // Sentinel: a message in Bob's own room, emitted after 'bob is gone' would have been, on the same socket.
+      const bobSentinel = nextEvent(bobSocket, 'message.created', (p) => p.roomId === bobRoom.id);
+      await chat.send(bob, bobRoom.id, 'sentinel');
+      await bobSentinel;
+      expect(after.map((p) => p.roomId)).toEqual([bobRoom.id]);
     });
 
     it('subscribes on room creation and on joining, and unsubscribes on leaving and deletion', async () => {
       const [ann, bob, cat] = [t.user(), t.user(), t.user()];
+      const catRoom = await chat.group(cat);
       const [bobSocket, catSocket] = await Promise.all([connectSocket(t.url, bob.token), connectSocket(t.url, cat.token)]);
       const bobAdded = nextEvent(bobSocket, 'member.added', (p) => p.member.userId === bob.id);
       const room = await chat.group(ann, [bob], { isPublic: true });
@@ -120,11 +132,18 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
       await t.http().post(`${BASE}/rooms/${room.id}/leave`).set(cat.auth).expect(204);
       await catLeft;
       const catAfter = record(catSocket, 'message.created');
+      // A message of the room after Cat left: Bob gets it, Cat must not.
+      const bobGets = nextEvent(bobSocket, 'message.created', (p) => p.roomId === room.id);
+      await chat.send(ann, room.id, 'cat is gone');
+      await bobGets;
       const deleted = nextEvent(bobSocket, 'room.deleted');
       await t.http().delete(`${BASE}/rooms/${room.id}`).set(ann.auth).expect(204);
       expect(await deleted).toEqual({ roomId: room.id });
-      await sleep(100);
-      expect(catAfter).toEqual([]);
+      // Sentinel: a message in Cat's own room, emitted after the deletion, on the same socket.
+      const catSentinel = nextEvent(catSocket, 'message.created', (p) => p.roomId === catRoom.id);
+      await chat.send(cat, catRoom.id, 'sentinel');
+      await catSentinel;
+      expect(catAfter.map((p) => p.roomId)).toEqual([catRoom.id]);
     });
 
     it('subscribes a newly connected socket to all of the user’s rooms', async () => {
@@ -182,9 +201,12 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
       }
       expect(await ask(socket, 'no.such.event', {})).toEqual({ ok: false, error: { statusCode: 404, message: 'Unknown event no.such.event', code: 'UNKNOWN_EVENT' } });
       const raw = socket as unknown as { emit: (event: string, ...args: unknown[]) => void };
+      const noAckSent = nextEvent(socket, 'message.created', (p) => p.message.body === 'no ack');
       raw.emit('message.send', { roomId: room.id, body: 'no ack' });
       raw.emit('typing');
-      await sleep(100);
+      // Sentinels on the same socket: the unacknowledged send's own event, then the ack of an event sent after the junk.
+      await noAckSent;
+      expect(await ask(socket, 'typing', { roomId: room.id, isTyping: false })).toEqual({ ok: true, data: null });
       expect(socket.connected).toBe(true);
       const big = await connectSocket(t.url, ann.token);
       const gone = new Promise<string>((resolve) => big.on('disconnect', resolve));
@@ -236,10 +258,11 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
 
   describe('presence', () => {
     it('is online while any connection exists, tells those who share a room, and keeps lastSeenAt', async () => {
-      const [ann, bob, eve] = [t.user(), t.user(), t.user()];
-      await chat.group(ann, [bob]);
+      const [ann, bob, eve, cat] = [t.user(), t.user(), t.user(), t.user()];
+      await chat.group(ann, [bob, cat]);
       const bobSocket = await connectSocket(t.url, bob.token);
       const eveSocket = await connectSocket(t.url, eve.token);
+      const catSocket = await connectSocket(t.url, cat.token);
       const eveSaw = record(eveSocket, 'presence');
       const online = nextEvent(bobSocket, 'presence', (p) => p.userId === ann.id && p.online);
       const tab1 = await connectSocket(t.url, ann.token);
@@ -248,8 +271,11 @@ describe.each(DATABASES)('realtime (%s)', (kind) => {
       const presence = await t.http().get(`${BASE}/presence`).query({ userIds: `${ann.id},${eve.id},nobody` }).set(bob.auth).expect(200);
       expect(presence.body).toEqual([{ userId: ann.id, online: true, lastSeenAt: expect.any(String) }]);
       const offline = record(bobSocket, 'presence');
+      const catOffline = nextEvent(bobSocket, 'presence', (p) => p.userId === cat.id && !p.online);
       tab1.disconnect();
-      await sleep(200);
+      // Sentinel: Cat's last socket closing after Ann's tab, through the same disconnect → presence path to Bob's socket.
+      catSocket.disconnect();
+      await catOffline;
       expect(offline.filter((p) => p.userId === ann.id)).toEqual([]);
       const wentOffline = nextEvent(bobSocket, 'presence', (p) => p.userId === ann.id && !p.online);
       tab2.disconnect();

@@ -149,6 +149,11 @@ describe('presence when Redis loses or misses its data (two nodes)', () => {
     expect(nodeId).toBeDefined();
     await Promise.all([connectSocket(nodeC.url, c1.token), connectSocket(nodeC.url, c2.token), connectSocket(nodeC.url, c2.token)]);
     await until('c1 and c2 online', async () => (await onlineSeenFrom(nodeA, viewer, [c1, c2])).length === 2, 5000);
+    // c2's second connection makes no presence event: wait until Redis holds all three connections of node C.
+    await until('the three connections of node C in Redis', async () => {
+      const fields = [...(await redis.command<string[]>('HKEYS', `parley:presence:user:${c1.id}`)), ...(await redis.command<string[]>('HKEYS', `parley:presence:user:${c2.id}`))];
+      return fields.filter((field) => field.startsWith(`${nodeId}|`)).length === 3;
+    }, 5000);
     const since = { a: nodeA.lines.length, b: nodeB.lines.length };
     await nodeC.kill();
     const killed = Date.now();

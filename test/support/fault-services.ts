@@ -390,7 +390,7 @@ export interface LogLine {
 export interface FaultNodeOptions {
   /** Environment on top of the defaults (test secret, `LOG_LEVEL=info`, `RATE_LIMITS=off`, a temporary DATA_DIR). */
   env?: Record<string, string>;
-  /** Path that must answer 200 before `start` resolves. Default `/health`. */
+  /** Path that must answer 200 before `start` resolves. Default `/health/ready` (200 without Redis, unlike `/health`). */
   readyPath?: string;
   /** How long the node may take to become ready. Default 30 s. */
   readyTimeoutMs?: number;
@@ -443,7 +443,7 @@ export class FaultNode {
     track(child);
     const node = new FaultNode(child, port);
     nodes.add(node);
-    const readyPath = options.readyPath ?? '/health';
+    const readyPath = options.readyPath ?? '/health/ready';
     try {
       await until(`node ${child.pid} to answer 200 on ${readyPath}`, async () => {
         if (!node.alive) throw new GiveUp(`The server exited (${child.exitCode ?? child.signalCode}) before answering on ${readyPath}: ${node.output().slice(-2000)}`);

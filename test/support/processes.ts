@@ -85,7 +85,7 @@ export class ServerNode {
         if (child.exitCode !== null) throw new Error(`The server exited with ${child.exitCode}: ${output.join('')}`);
         const response = await fetch(`${node.url}/health`);
         if (response.status !== 200) throw new Error(`health ${response.status}`);
-      }, 30_000, 200);
+      }, 60_000, 200);
     } catch (error) {
       child.kill('SIGKILL');
       throw error;
