@@ -8,7 +8,9 @@ import { Client } from 'pg';
 import { createClient } from 'redis';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../../src/database/database-options';
-import { SERVER_MAIN } from './processes';
+import { SERVER_MAIN, freePort } from './processes';
+
+export { freePort };
 import { POSTGRES_ADMIN_URL, databaseUrl } from './services';
 import { TEST_JWT_SECRET, tokenFor } from './test-app';
 
@@ -26,16 +28,6 @@ const SERVER = process.env.PARLEY_FAULT_SERVER_MAIN ?? SERVER_MAIN;
 const POSTGRES_VERSION = process.env.PARLEY_FAULT_POSTGRES_VERSION ?? '15';
 const POSTGRES_BIN = `/usr/lib/postgresql/${POSTGRES_VERSION}/bin`;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** Thrown inside an `until` check: stop waiting at once (the process being waited for has exited). */
 export class GiveUp extends Error {}
