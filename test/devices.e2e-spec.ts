@@ -221,10 +221,13 @@ describe('devices in a host with Web Push configured (library options)', () => {
 
   it('accepts the allowed hosts besides the browsers’ push services, and nothing else', async () => {
     const ann = user();
-    for (const url of [endpoint(), endpoint('push.example.test'), endpoint('a.corp.example.test'), endpoint('b.c.corp.example.test'), endpoint('alt.example.test:8443')]) {
+    // An allowed host named without a port takes any port (a push service of the host's on its own port, like the
+    // tests' fakes on 127.0.0.1); `host:port` that port only; the browsers' own push services 443 only.
+    const accepted = [endpoint(), endpoint('push.example.test'), endpoint('push.example.test:8443'), endpoint('a.corp.example.test'), endpoint('b.c.corp.example.test:4443'), endpoint('alt.example.test:8443')];
+    for (const url of accepted) {
       expect([url, (await register(ann, url)).status]).toEqual([url, 201]);
     }
-    for (const url of [endpoint('corp.example.test'), endpoint('push.example.test:8443'), endpoint('alt.example.test'), 'http://push.example.test/x', endpoint('push.example.test.evil.test')]) {
+    for (const url of [endpoint('corp.example.test'), endpoint('alt.example.test'), endpoint('alt.example.test:9443'), endpoint('fcm.googleapis.com:8443'), 'http://push.example.test/x', endpoint('push.example.test.evil.test')]) {
       const res = await register(ann, url);
       expect([url, res.status, res.body.code]).toEqual([url, 400, 'PUSH_ENDPOINT_NOT_ALLOWED']);
     }

@@ -181,6 +181,23 @@ describe('notifications: who is notified, drivers, retries (server process, fake
     expect(pushService.received.filter((push) => push.payload.data.messageId === next.id)).toEqual([]);
   });
 
+  it('sends a pending push of a device that moved to another user to nobody, and does not mark the device used', async () => {
+    const [sender, bob, cat] = [faultUser('sender'), faultUser('bob'), faultUser('cat')];
+    const roomId = await group(sender, [bob], 'Moved device');
+    const device = await fcmDevice(bob);
+    // The first attempt fails; the retry comes after the device has moved to Cat (who is not in the room).
+    fcm.respond(device.token, 503, { times: 1, headers: { 'retry-after': '4' } });
+    const message = await send(sender, roomId, { body: 'for Bob only' });
+    await fcm.waitFor((push) => push.target === device.token && push.data.messageId === message.id);
+    const moved = await api(node, cat, 'POST', '/devices', { platform: 'fcm', token: device.token });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ id: device.id, lastUsedAt: null });
+    await drained();
+    expect(fcm.received.filter((push) => push.target === device.token && push.data.messageId === message.id)).toHaveLength(1);
+    expect((await api(node, cat, 'GET', '/devices')).body.items).toEqual([expect.objectContaining({ id: device.id, lastUsedAt: null })]);
+    expect((await api(node, bob, 'GET', '/devices')).body.items).toEqual([]);
+  }, 60_000);
+
   it('retries failed deliveries with backoff, keeps a room’s webhooks in order, and logs a failing streak once', async () => {
     const owner = faultUser('owner');
     const member = faultUser('member');
@@ -226,14 +243,20 @@ describe('notifications: who is notified, drivers, retries (server process, fake
     const message = await send(owner, roomId, { body: 'first words' });
     expect((await api(node, owner, 'PATCH', `/rooms/${roomId}/messages/${message.id}`, { body: 'edited words' })).status).toBe(200);
     expect((await api(node, owner, 'DELETE', `/rooms/${roomId}/messages/${message.id}`)).status).toBe(204);
+    expect((await api(node, owner, 'PATCH', `/rooms/${roomId}/members/${guest.id}`, { role: 'admin' })).status).toBe(200);
     expect((await api(node, guest, 'POST', `/rooms/${roomId}/leave`)).status).toBeLessThan(300);
+    expect((await api(node, owner, 'PATCH', `/rooms/${roomId}`, { title: 'Events renamed' })).status).toBe(200);
+    expect((await api(node, owner, 'DELETE', `/rooms/${roomId}`)).status).toBe(204);
     // Events other than message.created reach the outbox right after their commit, not inside it: wait for the last.
-    await hooks.waitFor((event) => event.type === 'member.removed' && event.data.roomId === roomId);
+    await hooks.waitFor((event) => event.type === 'room.deleted' && event.data.roomId === roomId);
     await drained();
     const all = hooks.unique((event) => event.data.roomId === roomId && event.type !== 'notification');
     const events = all.slice(all.findIndex((event) => event.type === 'member.added' && event.data.member.userId === guest.id));
-    expect(events.map((event) => event.type)).toEqual(['member.added', 'message.created', 'message.updated', 'message.deleted', 'member.removed']);
-    expect(events[4].data.member.userId).toBe(guest.id);
+    expect(events.map((event) => event.type)).toEqual(['member.added', 'message.created', 'message.updated', 'message.deleted', 'member.updated', 'member.removed', 'room.updated', 'room.deleted']);
+    expect(events[4].data.member).toMatchObject({ userId: guest.id, role: 'admin' });
+    expect(events[5].data.member.userId).toBe(guest.id);
+    expect(events[6].data.room).toMatchObject({ id: roomId, title: 'Events renamed' });
+    expect(events[7].data).toMatchObject({ roomId });
     expect(events.find((event) => event.type === 'message.updated')?.data.message.body).toBe('edited words');
     expect(events.find((event) => event.type === 'message.deleted')?.data.messageId).toBe(message.id);
     for (const event of events) {

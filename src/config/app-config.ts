@@ -164,7 +164,7 @@ function notifications(env: NodeJS.ProcessEnv): ChatNotificationsOptions {
   const webhookUrl = value('WEBHOOK_URL');
   if (webhookUrl) {
     const secret = value('WEBHOOK_SECRET');
-    if (!secret) throw new Error('WEBHOOK_URL is set but WEBHOOK_SECRET is not: webhooks are always signed (at least 16 characters)');
+    if (!secret) throw new Error('WEBHOOK_URL is set but WEBHOOK_SECRET is not: webhooks are always signed (use a long random secret)');
     const events = list(env.WEBHOOK_EVENTS);
     options.webhook = { url: webhookUrl, secret, ...(events.length > 0 && { events }) };
   } else if (value('WEBHOOK_SECRET') || value('WEBHOOK_EVENTS')) {

@@ -384,7 +384,8 @@ export interface ChatWebPushOptions {
   /**
    * Hosts a subscription endpoint may point at, besides the browsers' push services (fcm.googleapis.com,
    * updates.push.services.mozilla.com, *.notify.windows.com, web.push.apple.com). `*.example.com` matches any
-   * subdomain; `host:port` one port only. Endpoints must be https: the server never posts to an address a client chose.
+   * subdomain; `host:port` one port only, a host without a port any port (the browsers' push services: 443 only).
+   * Endpoints must be https: the server never posts to an address a client chose.
    */
   allowedHosts?: string[];
 }
@@ -392,7 +393,7 @@ export interface ChatWebPushOptions {
 export interface ChatWebhookOptions {
   /** The host's endpoint (https recommended). */
   url: string;
-  /** HMAC-SHA256 key of the `Parley-Signature` header. */
+  /** HMAC-SHA256 key of the `Parley-Signature` header: any non-empty string (a long random one; shorter than 16 characters is warned about). */
   secret: string;
   /** Only these event types are sent (e.g. `['notification', 'message.created']`). Default: all. */
   events?: string[];

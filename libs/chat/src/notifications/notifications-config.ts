@@ -74,6 +74,8 @@ export class NotificationsConfig {
   readonly delivery: Required<ChatNotificationDeliveryOptions>;
   /** Hosts a Web Push endpoint may point at (defaults plus `webPush.allowedHosts`), lower case. */
   readonly webPushAllowedHosts: string[];
+  /** The same, read: a host name or `*.` pattern, and a port (null: any, for a configured host given without one). */
+  private readonly webPushHostPatterns: HostPattern[];
   /** True when something can be sent: pushes, webhooks or a host driver. False: nothing is sent, nothing queued. */
   readonly enabled: boolean;
   /**
@@ -86,7 +88,10 @@ export class NotificationsConfig {
     const notifications = options.notifications ?? {};
     this.fcm = notifications.fcm ? fcmSettings(notifications.fcm) : null;
     this.webPush = webPushSettings(notifications.webPush ?? {});
-    this.webPushAllowedHosts = [...DEFAULT_WEBPUSH_HOSTS, ...(notifications.webPush?.allowedHosts ?? []).map((host) => checkHostPattern(host))];
+    const configuredHosts = (notifications.webPush?.allowedHosts ?? []).map((host) => checkHostPattern(host));
+    this.webPushAllowedHosts = [...DEFAULT_WEBPUSH_HOSTS, ...configuredHosts];
+    // The browsers' push services on 443 only; a configured host on the port it names, or on any port without one.
+    this.webPushHostPatterns = [...DEFAULT_WEBPUSH_HOSTS.map((host) => ({ host, port: '443' })), ...configuredHosts.map(hostPattern)];
     this.webhook = notifications.webhook ? webhookSettings(notifications.webhook) : null;
     this.drivers = (notifications.drivers ?? []).map((driver, index) => {
       if (!driver || typeof driver.send !== 'function') throw new Error(`ChatModule: notifications.drivers[${index}] must have a send(notification) method`);
@@ -121,10 +126,23 @@ export class NotificationsConfig {
       return false;
     }
     if (url.protocol !== 'https:' || url.username || url.password) return false;
-    // A pattern without a port allows the default one (443) only; `host:port` allows that port.
-    const host = url.hostname.toLowerCase().replace(/\.$/, '') + (url.port ? `:${url.port}` : '');
-    return this.webPushAllowedHosts.some((pattern) => hostMatches(pattern, host));
+    const host = url.hostname.toLowerCase().replace(/\.$/, '');
+    const port = url.port || '443';
+    return this.webPushHostPatterns.some((pattern) => (pattern.port === null || pattern.port === port) && hostMatches(pattern.host, host));
   }
+}
+
+/** An allowed push-service host: a name, `*.name` or `[ipv6]`, and its port (null: any). */
+interface HostPattern {
+  host: string;
+  port: string | null;
+}
+
+/** `push.example.com` (any port), `push.example.com:8443` (that port), `[::1]:8443`. */
+function hostPattern(value: string): HostPattern {
+  const match = /^(.*?)(?::(\d{1,5}))?$/.exec(value) as RegExpExecArray;
+  // `new URL` writes the default port as none: `host:443` is the same as the default.
+  return { host: match[1], port: match[2] === undefined ? null : String(Number(match[2])) };
 }
 
 function hostMatches(pattern: string, host: string): boolean {
@@ -197,8 +215,9 @@ function webPushSettings(options: NonNullable<ChatModuleOptions['notifications']
 
 function webhookSettings(options: NonNullable<NonNullable<ChatModuleOptions['notifications']>['webhook']>): WebhookSettings {
   checkHttpUrl(options.url, 'notifications.webhook.url (WEBHOOK_URL)');
-  if (typeof options.secret !== 'string' || options.secret.length < 16) {
-    throw new Error('ChatModule: notifications.webhook.secret (WEBHOOK_SECRET) must be given, at least 16 characters');
+  // Any non-empty secret (API.md sets no length); a short one is the host's choice, warned about at start-up.
+  if (typeof options.secret !== 'string' || options.secret.length === 0) {
+    throw new Error('ChatModule: notifications.webhook.secret (WEBHOOK_SECRET) must be given: webhooks are always signed');
   }
   let events: Set<string> | null = null;
   if (options.events && options.events.length) {

@@ -1,7 +1,10 @@
 /** What a push, host-driver call or webhook POST came to. */
 export type DeliveryOutcome =
-  /** Accepted by the provider: the delivery is done. */
-  | { kind: 'sent' }
+  /**
+   * Accepted by the provider: the delivery is done. `skipped`: nothing was sent (the device was deleted, or moved to
+   * another user, meanwhile), so the device is not marked used.
+   */
+  | { kind: 'sent'; skipped?: boolean }
   /** The provider says the device no longer exists (FCM `UNREGISTERED`/404, Web Push 404/410): delete the device. */
   | { kind: 'gone'; reason: string }
   /** A failure worth retrying (network, timeout, 429, 5xx, a non-2xx webhook answer), after `retryAfterMs` if given. */

@@ -82,6 +82,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
 
   onApplicationBootstrap(): void {
     if (!this.config.enabled) return;
+    if (this.config.webhook && this.config.webhook.secret.length < 16) {
+      this.logger.warn('The webhook secret (WEBHOOK_SECRET) is shorter than 16 characters: signatures are only as strong as it; use a long random one');
+    }
     this.unsubscribe.push(this.signals.onDeliveries(() => this.wake()));
     this.timer = setInterval(() => this.wake(), this.config.delivery.pollIntervalMs);
     this.timer.unref();
@@ -217,7 +220,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
         return this.webhook.send(row.payload as unknown as WebhookEvent, signal);
       case 'fcm':
       case 'webpush': {
-        if (!device) return { kind: 'sent' }; // The device was deleted, or moved to another user: nothing to send.
+        if (!device) return { kind: 'sent', skipped: true }; // The device was deleted, or moved to another user: nothing to send.
         const push = pushOf(row.payload);
         if (row.channel === 'fcm') return this.fcm ? this.fcm.send(device.target, push, signal) : { kind: 'failed', reason: 'FCM is not configured any more' };
         if (!this.webPush) return { kind: 'failed', reason: 'Web Push is not configured any more' };
@@ -291,7 +294,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
         switch (outcome.kind) {
           case 'sent':
             done.push(row.id);
-            if (row.device_id) usedDevices.push(row.device_id);
+            if (row.device_id && !outcome.skipped) usedDevices.push(row.device_id);
             this.streaks.succeeded(channel, row.id);
             break;
           case 'gone':
