@@ -96,6 +96,8 @@ describe('many nodes (PostgreSQL + Redis, separate processes)', () => {
     expect(seen.body[0]).toMatchObject({ userId: ann.id, online: true });
     // A second tab on the other node, then the first one closes: still online.
     const annOnNode1 = await connectSocket(node1.url, ann.token);
+    // A socket's presence is registered in Redis just after it connects: wait until both of Ann's tabs are there.
+    await eventually(async () => expect(await redis.command('HLEN', `parley:presence:user:${ann.id}`)).toBe(2), 10_000, 20);
     const presenceOnBob = record(bobOnNode1, 'presence');
     annOnNode2.disconnect();
     // Sentinel: Carl comes and goes on node 2 after Ann's tab closed there; once Bob hears Carl go offline, node 2

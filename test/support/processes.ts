@@ -41,6 +41,18 @@ export class TestRedis {
     }, 10_000, 100);
   }
 
+  /** Runs one command on a connection of its own (to look at what the nodes wrote). */
+  async command<T = unknown>(...args: string[]): Promise<T> {
+    const client = createClient({ url: this.url, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return (await client.sendCommand(args)) as T;
+    } finally {
+      await client.close();
+    }
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     if (!child || child.exitCode !== null) return;
