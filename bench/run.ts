@@ -18,11 +18,12 @@ import { round } from './lib/stats';
 import { historyScenario } from './scenarios/history';
 import { stormScenario } from './scenarios/storm';
 import { idleScenario } from './scenarios/idle';
+import { notifyScenario } from './scenarios/notify';
 import { realtimeScenario } from './scenarios/realtime';
 
 const ROOT = resolve(__dirname, '../../..');
 const BENCH_JS = __dirname;
-const SCENARIOS = ['fanout', 'twonode', 'hotroom', 'idle', 'history', 'storm'] as const;
+const SCENARIOS = ['fanout', 'twonode', 'hotroom', 'idle', 'history', 'storm', 'notify'] as const;
 
 function parseOptions(argv: string[]): Options {
   const flags = new Map<string, string>();
@@ -47,7 +48,7 @@ function parseOptions(argv: string[]): Options {
   };
   const only = (flags.get('only') ?? env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
-  const known = ['quick', 'only', 'build', 'no-build', 'no-bare', 'cpu-prof', 'step-seconds', 'warmup-seconds', 'drain-seconds', 'saturation-seconds', 'factor', 'start-share', 'max-steps', 'no-refine', 'events-per-second', 'server-cpu', 'generator-cpu', 'no-pin-db', 'idle-sockets', 'idle-hold-seconds', 'storm-sockets', 'server-dist', 'history-messages', 'history-repeats', 'keep-db', 'quiet-wait', 'quiet-threshold', 'heap-diff', 'out'];
+  const known = ['quick', 'only', 'build', 'no-build', 'no-bare', 'cpu-prof', 'step-seconds', 'warmup-seconds', 'drain-seconds', 'saturation-seconds', 'factor', 'start-share', 'max-steps', 'no-refine', 'events-per-second', 'server-cpu', 'generator-cpu', 'no-pin-db', 'idle-sockets', 'idle-hold-seconds', 'storm-sockets', 'server-dist', 'history-messages', 'history-repeats', 'notify-rate', 'notify-seconds', 'notify-drain-seconds', 'keep-db', 'quiet-wait', 'quiet-threshold', 'heap-diff', 'out'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}; known: ${known.map((k) => `--${k}`).join(' ')}`);
   return {
     only,
@@ -72,6 +73,9 @@ function parseOptions(argv: string[]): Options {
     stormSockets: num('storm-sockets', quick ? 1000 : 5000),
     idleHoldSeconds: num('idle-hold-seconds', quick ? 3 : 10),
     heapDiff: flags.has('heap-diff'),
+    notifyRate: num('notify-rate', 0),
+    notifySeconds: num('notify-seconds', quick ? 5 : 10),
+    notifyDrainSeconds: num('notify-drain-seconds', quick ? 120 : 300),
     historyMessages: num('history-messages', 1_000_000),
     historyRepeats: num('history-repeats', quick ? 40 : 200),
     keepDatabase: flags.has('keep-db'),
@@ -195,6 +199,7 @@ async function main(): Promise<void> {
     await run('idle', () => idleScenario(ctx));
     await run('history', () => historyScenario(ctx));
     await run('storm', () => stormScenario(ctx));
+    await run('notify', () => notifyScenario(ctx));
   } finally {
     await cleanup();
   }
@@ -268,6 +273,12 @@ function targets(scenarios: Record<string, unknown>): AnyRecord {
   if (s.idle) out.idleRss = { target: '<= 20 KiB RSS per idle authenticated socket', actualKiB: idle ?? null, pass: idle != null ? idle <= 20 : null };
   const storm = s.storm?.parley;
   if (s.storm) out.reconnectStorm = { target: 'every socket back and synced; sends answered meanwhile; /health/live 200 throughout', reconnectedSeconds: storm?.reconnectedSeconds ?? null, syncedSeconds: storm?.syncedSeconds ?? null, sendP99Ms: storm?.sends?.ackMs?.p99 ?? null, pass: storm && !storm.error ? storm.synced === storm.sockets && storm.sends.failed === 0 && storm.health['/health/live'].non200 === 0 : null };
+  if (s.notify) {
+    const c = s.notify.comparison as AnyRecord | undefined;
+    const phase = (s.notify.with?.phases as AnyRecord[] | undefined)?.slice(-1)[0];
+    out.notifySendRate = { target: 'max sustained send rate with notifications >= 0.9x without', without: c?.maxSustainedWithout ?? null, with: c?.maxSustainedWith ?? null, ratio: c?.maxSustainedRatio ?? null, pass: c?.withinTenPercent ?? null };
+    out.notifyBacklogDrains = { target: 'every push and webhook of the latency phase arrives, the outbox and deliveries empty, after the load stops', drainSeconds: phase?.drainSeconds ?? null, pushP50Ms: phase?.pushMs?.p50 ?? null, pushP99Ms: phase?.pushMs?.p99 ?? null, pass: phase ? phase.complete === true : null };
+  }
   if (s.history?.metrics) {
     const m = s.history.metrics as AnyRecord;
     out.history = {
@@ -284,7 +295,7 @@ function warnings(scenarios: Record<string, unknown>, options: Options): string[
   for (const [name, value] of Object.entries(scenarios as AnyRecord)) {
     if (value?.error) list.push(`${name}: ${value.error}`);
     if (value?.parley?.rssNote) list.push(`${name}: RSS ${value.parley.rssNote}`);
-    for (const kind of ['parley', 'bare']) {
+    for (const kind of ['parley', 'bare', 'without', 'with']) {
       const target = value?.[kind];
       if (target?.error) list.push(`${name}/${kind}: ${target.error}`);
       const ramp = target?.ramp as RampResult | undefined;
@@ -341,7 +352,43 @@ function table(report: AnyRecord): string {
     const r = s[name]?.ratioToBare;
     if (r) rows.push([name, 'ratio to bare', fmt(r.maxSustainedDeliveriesPerSecond, 2), '', '', '', fmt(r.saturatedMessagesPerSecond, 2), r.bareLimitedByGenerator ? 'bare gen-limited' : '', '']);
   }
+  for (const kind of ['without', 'with']) {
+    const target = s.notify?.[kind];
+    if (!target) continue;
+    const ramp = target.ramp as RampResult | undefined;
+    const server = kind === 'with' ? 'parley + notifications' : 'parley, no notifications';
+    if (!ramp) {
+      rows.push(['notify', server, 'ERROR', target.error ?? '', '', '', '', '', '']);
+      continue;
+    }
+    const best = ramp.steps.find((step) => step.pass && step.targetRate === ramp.maxSustained?.messagesPerSecond);
+    const maxGen = Math.max(...ramp.steps.map((step) => step.cpu.generator), ramp.saturation.cpu.generator);
+    rows.push(['notify', server, fmt(ramp.maxSustained?.messagesPerSecond), fmt(ramp.maxSustained?.deliveriesPerSecond), best ? `${fmt(best.deliveryMs.p50, 1)}/${fmt(best.deliveryMs.p99, 1)}` : '-', best ? fmt(best.ackMs.p99, 1) : '-', fmt(ramp.saturated.messagesPerSecond), `${Math.round(maxGen * 100)}%${maxGen >= 0.9 ? ' SATURATED' : ''}`, ramp.limitedBy.replace(/ \(.*$/, '')]);
+  }
+  if (s.notify?.comparison) rows.push(['notify', 'with / without', fmt(s.notify.comparison.maxSustainedRatio, 2), '', '', '', fmt(s.notify.comparison.saturatedRatio, 2), '', '']);
   if (rows.length) lines.push(...grid(head, rows), '');
+  const phases = (s.notify?.with?.phases ?? []) as AnyRecord[];
+  if (phases.length) {
+    const after = s.notify.with.afterRamp as AnyRecord | undefined;
+    lines.push(
+      ...grid(
+        ['notifications', 'rate msg/s', 'pushes got/expected', 'ack->push p50/p99 ms', 'webhook notification p50/p99 ms', 'message.created p50/p99 ms', 'pushes/s (needed)', 'drain s', 'peak backlog outbox/deliveries'],
+        phases.map((phase) => [
+          `${phase.seconds} s fixed rate`,
+          fmt(phase.rate),
+          `${fmt(phase.pushes)}/${fmt(phase.expectedPushes)}`,
+          `${fmt(phase.pushMs.p50, 1)}/${fmt(phase.pushMs.p99, 1)}`,
+          `${fmt(phase.webhookMs.notification.p50, 1)}/${fmt(phase.webhookMs.notification.p99, 1)}`,
+          `${fmt(phase.webhookMs['message.created'].p50, 1)}/${fmt(phase.webhookMs['message.created'].p99, 1)}`,
+          `${fmt(phase.pushesPerSecond)} (${fmt(phase.neededPushesPerSecond)})`,
+          phase.complete ? fmt(phase.drainSeconds, 1) : 'NOT DRAINED',
+          `${fmt(phase.peakBacklog.outbox)}/${fmt(phase.peakBacklog.deliveries)}`,
+        ]),
+      ),
+    );
+    if (after) lines.push(`after the ramp: ${fmt(after.outbox)} outbox + ${fmt(after.deliveries)} deliveries queued; ${after.drainedSeconds !== null ? `drained in ${fmt(after.drainedSeconds, 1)} s` : `not drained in ${fmt(after.waitedSeconds)} s (${fmt(after.discarded)} rows deleted)`}; ${fmt(after.sentPerSecondWhileDraining)} pushes+webhooks/s meanwhile`);
+    lines.push('');
+  }
   if (s.idle && !s.idle.error) {
     const idleRows: string[][] = [];
     for (const kind of ['parley', 'bare']) {

@@ -33,6 +33,12 @@ export interface Options {
   stormSockets: number;
   /** Heap snapshots before and after the idle sockets, diffed by object kind (use with fewer sockets). */
   heapDiff: boolean;
+  /** notify: the fixed rate of the latency phase (0: the with-notifications run's max sustained rate). */
+  notifyRate: number;
+  /** notify: length of the latency phase, seconds. */
+  notifySeconds: number;
+  /** notify: longest wait for the notification backlog to drain, seconds. */
+  notifyDrainSeconds: number;
   historyMessages: number;
   historyRepeats: number;
   keepDatabase: boolean;

@@ -202,6 +202,9 @@ export class FanoutLoad {
     for (const room of rooms) for (const member of room.members) member.socket.onEvent = (frame) => this.received(member, frame);
   }
 
+  /** Called on every successful ack: message number, ack text, scheduled send time and ack time (performance.now()). */
+  onAck?: (n: number, ack: string, t0: number, at: number) => void;
+
   /** Other events received (receipts, presence, ...), by name, over the whole load. */
   readonly otherEvents = new Map<string, number>();
 
@@ -253,7 +256,9 @@ export class FanoutLoad {
       if (ackOk(ack)) {
         record.ack = 1;
         stats.acked++;
-        stats.ack.push(performance.now() - record.t0);
+        const now = performance.now();
+        stats.ack.push(now - record.t0);
+        this.onAck?.(n, ack, record.t0, now);
       } else {
         record.ack = 2;
         stats.errors++;

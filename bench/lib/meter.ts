@@ -9,6 +9,8 @@ export interface WatchedProcesses {
   postgres: () => number[];
   /** Private redis-server, when there is one. */
   redis?: number;
+  /** Other processes of the bench (the notify scenario's fake providers), by name. */
+  extra?: Record<string, number>;
   /** Transaction counters of the bench database (pg_stat_database), to count database work per message. */
   database?: () => Promise<DatabaseCounters>;
 }
@@ -28,6 +30,8 @@ export interface CpuReport {
   servers: Record<string, number>;
   postgres: number;
   redis?: number;
+  /** The `extra` processes, by name. */
+  extra?: Record<string, number>;
   /** Busy share of each core (from /proc/stat), index = CPU number. */
   cores: number[];
   /** Busy core time not accounted to the bench's own processes (other users of the machine, kernel softirq). */
@@ -41,6 +45,7 @@ export class CpuMeter {
   private servers = new Map<string, number>();
   private postgres = new Map<number, number>();
   private redis = 0;
+  private extra = new Map<string, number>();
   private cores: Array<{ busy: number; total: number }> = [];
 
   constructor(private readonly watched: WatchedProcesses) {}
@@ -51,6 +56,7 @@ export class CpuMeter {
     this.servers = new Map(this.watched.servers.map((server) => [server.name, cpuMs(server.pid) ?? 0]));
     this.postgres = new Map(this.watched.postgres().map((pid) => [pid, cpuMs(pid) ?? 0]));
     this.redis = this.watched.redis ? (cpuMs(this.watched.redis) ?? 0) : 0;
+    this.extra = new Map(Object.entries(this.watched.extra ?? {}).map(([name, pid]) => [name, cpuMs(pid) ?? 0]));
     this.cores = cpuTimes();
   }
 
@@ -73,6 +79,15 @@ export class CpuMeter {
       redis = ((cpuMs(this.watched.redis) ?? 0) - this.redis) / wallMs;
       accounted += redis;
     }
+    let extra: Record<string, number> | undefined;
+    if (this.watched.extra) {
+      extra = {};
+      for (const [name, pid] of Object.entries(this.watched.extra)) {
+        const used = ((cpuMs(pid) ?? 0) - (this.extra.get(name) ?? 0)) / wallMs;
+        extra[name] = round(used, 3);
+        accounted += used;
+      }
+    }
     const now = cpuTimes();
     const cores = now.map((core, i) => {
       const before = this.cores[i] ?? { busy: 0, total: 0 };
@@ -85,6 +100,7 @@ export class CpuMeter {
       servers,
       postgres: round(postgres, 3),
       ...(redis === undefined ? {} : { redis: round(redis, 3) }),
+      ...(extra === undefined ? {} : { extra }),
       cores: cores.map((c) => round(c, 3)),
       other: round(Math.max(0, busyCores - accounted), 3),
     };

@@ -27,23 +27,7 @@ export interface RealtimeTargetResult {
 /** Fan-out, two nodes, hot room: the same ramp against Parley (PostgreSQL, Redis for two nodes) and the bare server. */
 export async function realtimeScenario(ctx: BenchContext, spec: RealtimeSpec): Promise<Record<string, unknown>> {
   const o = ctx.options;
-  const ramp: RampOptions = {
-    stepSeconds: o.stepSeconds,
-    warmupSeconds: o.warmupSeconds,
-    drainSeconds: o.drainSeconds,
-    startShare: o.startShare,
-    factor: o.factor,
-    maxSteps: o.maxSteps,
-    refine: o.refine,
-    saturationSeconds: o.saturationSeconds,
-    saturationWindow: spec.saturationWindow,
-    serverCpu: o.serverCpu,
-    generatorCpu: o.generatorCpu,
-    beforeStep: () => ctx.refreshBackends(),
-    waitQuiet: () => ctx.waitQuiet(`repeating a ${spec.name} step`, 30),
-    interferenceThreshold: 0.3,
-    maxRepeats: 3,
-  };
+  const ramp = rampOptions(ctx, spec.name, spec.saturationWindow);
   const parley = await runTarget(ctx, spec, 'parley', ramp);
   const bare = spec.withBare ? await runTarget(ctx, { ...spec, nodes: 1 }, 'bare', ramp) : undefined;
   const p = parley.ramp;
@@ -67,6 +51,28 @@ export async function realtimeScenario(ctx: BenchContext, spec: RealtimeSpec): P
           bareLimitedByGenerator: b.generatorSaturated,
         }
       : null,
+  };
+}
+
+/** The ramp of the realtime scenarios (fanout, twonode, hotroom; notify runs the same). */
+export function rampOptions(ctx: BenchContext, name: string, saturationWindow: number): RampOptions {
+  const o = ctx.options;
+  return {
+    stepSeconds: o.stepSeconds,
+    warmupSeconds: o.warmupSeconds,
+    drainSeconds: o.drainSeconds,
+    startShare: o.startShare,
+    factor: o.factor,
+    maxSteps: o.maxSteps,
+    refine: o.refine,
+    saturationSeconds: o.saturationSeconds,
+    saturationWindow,
+    serverCpu: o.serverCpu,
+    generatorCpu: o.generatorCpu,
+    beforeStep: () => ctx.refreshBackends(),
+    waitQuiet: () => ctx.waitQuiet(`repeating a ${name} step`, 30),
+    interferenceThreshold: 0.3,
+    maxRepeats: 3,
   };
 }
 
