@@ -114,6 +114,8 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
   private refusing = false;
   private shutdown?: Promise<void>;
   private readonly drainedWaiters: Array<() => void> = [];
+  /** Shared by every caller of `idle()` during one busy spell (resolved when the drain ends). */
+  private idleSignal: { promise: Promise<void>; resolve: () => void } | null = null;
   /** Rooms found held by another transaction, with the sends waiting for them. */
   private readonly busyRooms = new Map<string, BusyRoom>();
   private readonly lockWaitMs: number;
@@ -159,6 +161,25 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
     });
   }
 
+  /**
+   * Sends are queued or a batch is being written. Background work (notification delivery) holds back meanwhile, so
+   * the send path keeps the CPU and the pool. Sends set aside for a busy room do not count: they wait on a timer.
+   */
+  get busy(): boolean {
+    return this.draining || this.queue.length > 0;
+  }
+
+  /** Resolves when the writer is not `busy` (at once if it is not). */
+  idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    if (!this.idleSignal) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.idleSignal = { promise, resolve };
+    }
+    return this.idleSignal.promise;
+  }
+
   /** Writes the queue batch after batch until it is empty. */
   private async drain(): Promise<void> {
     this.draining = true;
@@ -166,6 +187,8 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
       while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, MAX_BATCH));
     } finally {
       this.draining = false;
+      this.idleSignal?.resolve();
+      this.idleSignal = null;
       if (this.waitingForBusyRooms === 0) for (const done of this.drainedWaiters.splice(0)) done();
     }
   }

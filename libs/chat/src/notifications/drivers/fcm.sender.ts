@@ -1,6 +1,7 @@
 import { createSign } from 'node:crypto';
 import type { FcmSettings } from '../notifications-config';
 import { describeRequestError, isRetryableStatus, retryAfterMs, type DeliveryOutcome, type PushContent } from './delivery-outcome';
+import { HttpPoster, type PostAnswer } from './http-post';
 
 const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -16,11 +17,20 @@ const ASSERTION_LIFETIME_S = 3600;
 export class FcmSender {
   private token: { value: string; expiresAt: number } | null = null;
   private fetching: Promise<string> | null = null;
+  private readonly http: HttpPoster;
 
   constructor(
     private readonly settings: FcmSettings,
-    private readonly timeoutMs: number,
-  ) {}
+    timeoutMs: number,
+    concurrency: number,
+  ) {
+    this.http = new HttpPoster(timeoutMs, concurrency);
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.http.destroy();
+  }
 
   async send(registrationToken: string, push: PushContent, abort: AbortSignal): Promise<DeliveryOutcome> {
     let accessToken: string;
@@ -37,22 +47,15 @@ export class FcmSender {
       data: push.data,
       android: { priority: 'high' },
     };
-    let response: Response;
-    let text: string;
+    let response: PostAnswer;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-        body: JSON.stringify({ message }),
-        redirect: 'manual',
-        signal: AbortSignal.any([abort, AbortSignal.timeout(this.timeoutMs)]),
-      });
-      text = await response.text();
+      // The body is read only for the error answers, where it tells an UNREGISTERED token apart.
+      response = await this.http.post(url, { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` }, JSON.stringify({ message }), abort, isError);
     } catch (error) {
       return { kind: 'retry', reason: `FCM request failed: ${describeRequestError(error)}` };
     }
-    if (response.ok) return { kind: 'sent' };
-    const error = fcmError(text);
+    if (response.status >= 200 && response.status < 300) return { kind: 'sent' };
+    const error = fcmError(response.body);
     if (response.status === 404 || error.codes.includes('UNREGISTERED')) return { kind: 'gone', reason: `FCM ${response.status} ${error.codes.join(',') || error.status}` };
     if (response.status === 401) {
       // The access token was revoked or expired early: fetch a new one on the retry.
@@ -60,7 +63,7 @@ export class FcmSender {
       return { kind: 'retry', reason: 'FCM answered 401' };
     }
     if (isRetryableStatus(response.status)) {
-      return { kind: 'retry', reason: `FCM answered ${response.status} ${error.status}`.trim(), retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
+      return { kind: 'retry', reason: `FCM answered ${response.status} ${error.status}`.trim(), retryAfterMs: retryAfterMs(response.headers['retry-after']) };
     }
     // 400 INVALID_ARGUMENT, 403 SENDER_ID_MISMATCH...: this request will never succeed.
     return { kind: 'failed', reason: `FCM answered ${response.status} ${[error.status, ...error.codes].filter(Boolean).join(' ')}`.trim() };
@@ -78,15 +81,11 @@ export class FcmSender {
     const account = this.settings.serviceAccount;
     const now = Math.floor(Date.now() / 1000);
     const assertion = signJwt({ iss: account.client_email, scope: FCM_SCOPE, aud: account.token_uri, iat: now, exp: now + ASSERTION_LIFETIME_S }, account.private_key);
-    const response = await fetch(account.token_uri, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
-      redirect: 'manual',
-      signal: AbortSignal.any([abort, AbortSignal.timeout(this.timeoutMs)]),
-    });
-    const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
-    if (!response.ok || typeof body.access_token !== 'string') {
+    const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString();
+    const response = await this.http.post(account.token_uri, { 'content-type': 'application/x-www-form-urlencoded' }, form, abort, () => true);
+    const body = parseJson(response.body) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
+    const ok = response.status >= 200 && response.status < 300;
+    if (!ok || typeof body.access_token !== 'string') {
       throw new Error(`the token endpoint answered ${response.status}${typeof body.error === 'string' ? ` ${body.error}` : ''}`);
     }
     const lifetime = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600;
@@ -111,5 +110,17 @@ function fcmError(text: string): { status: string; codes: string[] } {
     return { status: typeof body.error?.status === 'string' ? body.error.status : '', codes };
   } catch {
     return { status: '', codes: [] };
+  }
+}
+
+function isError(status: number): boolean {
+  return status < 200 || status >= 300;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return (JSON.parse(text) as unknown) ?? {};
+  } catch {
+    return {};
   }
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { WebhookSettings } from '../notifications-config';
 import { describeRequestError, isRetryableStatus, retryAfterMs, type DeliveryOutcome } from './delivery-outcome';
+import { HttpPoster, type PostAnswer } from './http-post';
 
 /** A webhook as it is POSTed: `{ id, type, createdAt, data }` (receivers deduplicate by `id`). */
 export interface WebhookEvent {
@@ -21,30 +22,35 @@ export function webhookSignature(secret: string, rawBody: string, timestamp = Ma
 
 /** POSTs domain events and `notification`s to the host's endpoint. Any 2xx is success; redirects are not followed. */
 export class WebhookSender {
+  private readonly http: HttpPoster;
+
   constructor(
     private readonly settings: WebhookSettings,
-    private readonly timeoutMs: number,
-  ) {}
+    timeoutMs: number,
+    concurrency: number,
+  ) {
+    this.http = new HttpPoster(timeoutMs, concurrency);
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.http.destroy();
+  }
 
   async send(event: WebhookEvent, abort: AbortSignal): Promise<DeliveryOutcome> {
     // Fields in the documented order (the stored copy is jsonb, which does not keep it).
     const body = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, data: event.data });
-    let response: Response;
+    let response: PostAnswer;
     try {
-      response = await fetch(this.settings.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Parley-Webhooks', 'parley-signature': webhookSignature(this.settings.secret, body), 'parley-event-id': event.id },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.any([abort, AbortSignal.timeout(this.timeoutMs)]),
-      });
-      await response.arrayBuffer().catch(() => undefined);
+      const headers = { 'content-type': 'application/json', 'user-agent': 'Parley-Webhooks', 'parley-signature': webhookSignature(this.settings.secret, body), 'parley-event-id': event.id };
+      // The receiver's body is drained and ignored: only the status counts.
+      response = await this.http.post(this.settings.url, headers, body, abort, () => false);
     } catch (error) {
       return { kind: 'retry', reason: `webhook request failed: ${describeRequestError(error)}` };
     }
     if (response.status >= 200 && response.status < 300) return { kind: 'sent' };
     // Every other answer is retried for about an hour (API.md): a receiver that is down or deploying answers 4xx too.
-    const after = isRetryableStatus(response.status) ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+    const after = isRetryableStatus(response.status) ? retryAfterMs(response.headers['retry-after']) : undefined;
     return { kind: 'retry', reason: `webhook answered ${response.status}`, retryAfterMs: after };
   }
 }

@@ -1,3 +1,4 @@
+import { Agent } from 'node:https';
 import { sendNotification, WebPushError } from 'web-push';
 import type { WebPushSettings } from '../notifications-config';
 import { describeRequestError, isRetryableStatus, retryAfterMs, type DeliveryOutcome, type PushContent } from './delivery-outcome';
@@ -18,10 +19,21 @@ export interface WebPushTarget {
  * against the allowed push-service hosts when the device was registered, and is checked again here by the caller.
  */
 export class WebPushSender {
+  /** Kept-alive connections to the push services (a TLS handshake per push costs more than the push). */
+  private readonly agent: Agent;
+
   constructor(
     private readonly settings: WebPushSettings,
     private readonly timeoutMs: number,
-  ) {}
+    concurrency: number,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: concurrency, scheduling: 'lifo' });
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
 
   async send(target: WebPushTarget, push: PushContent, abort: AbortSignal): Promise<DeliveryOutcome> {
     if (abort.aborted) return { kind: 'retry', reason: 'aborted' };
@@ -32,6 +44,7 @@ export class WebPushSender {
         contentEncoding: 'aes128gcm',
         urgency: 'high',
         timeout: this.timeoutMs,
+        agent: this.agent,
       });
       return { kind: 'sent' };
     } catch (error) {

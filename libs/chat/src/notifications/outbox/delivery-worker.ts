@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { CHAT_MODULE_OPTIONS } from '../../chat.module-definition';
 import { DEFAULT_CHAT_SHUTDOWN_TIMEOUT_MS, type ChatModuleOptions } from '../../chat.options';
 import { describeError } from '../../common/error-summary';
+import { MessageWriter } from '../../messages/message-writer.service';
 import { describeRequestError, type DeliveryOutcome, type PushContent } from '../drivers/delivery-outcome';
 import { FcmSender } from '../drivers/fcm.sender';
 import { WebhookSender, type WebhookEvent } from '../drivers/webhook.sender';
@@ -13,10 +14,13 @@ import { NotificationsConfig } from '../notifications-config';
 import type { DeviceRow } from '../recipients/notification-recipients';
 import { FailureStreaks } from './failure-streaks';
 import { NotificationSignals } from './notification-signals';
+import { SendPathPriority } from './send-path-priority';
 
 /** How long a taken delivery is leased past its request timeout: a node that dies mid-send frees it after that. */
 const LEASE_MARGIN_MS = 2000;
 const SHUTTING_DOWN = 'shutting down';
+/** Deliveries taken at once while the message writer stays busy (the once-a-second turn that keeps them moving). */
+const BUSY_BATCH = 4;
 
 interface DeliveryRow {
   id: string;
@@ -43,8 +47,10 @@ interface Result {
  * taken only when no earlier one of its room is waiting (in the deliveries, or still in the outbox).
  *
  * Up to `delivery.concurrency` sends at once per node. Woken by new local deliveries and every
- * `delivery.pollIntervalMs`. At shutdown it takes nothing more, lets the sends under way finish within the shutdown
- * timeout, and hands back the leases of those that did not (another node sends them at once).
+ * `delivery.pollIntervalMs`. New rows are taken only while the message writer is idle, or a few once a second while
+ * it stays busy (SendPathPriority): the sends go first. At shutdown it takes nothing more, lets the sends under way
+ * finish within the shutdown timeout, and hands back the leases of those that did not (another node sends them at
+ * once).
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
@@ -63,6 +69,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   private failing = false;
   private timer?: NodeJS.Timeout;
   private readonly abort = new AbortController();
+  /** Aborted as the shutdown starts: a claim waiting for its turn gives up. */
+  private readonly halt = new AbortController();
+  private readonly priority: SendPathPriority;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly shutdownTimeoutMs: number;
 
@@ -71,11 +80,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly config: NotificationsConfig,
     private readonly signals: NotificationSignals,
     @Inject(CHAT_MODULE_OPTIONS) options: ChatModuleOptions,
+    writer: MessageWriter,
   ) {
-    const timeout = config.delivery.requestTimeoutMs;
-    this.fcm = config.fcm ? new FcmSender(config.fcm, timeout) : null;
-    this.webPush = config.webPush ? new WebPushSender(config.webPush, timeout) : null;
-    this.webhook = config.webhook ? new WebhookSender(config.webhook, timeout) : null;
+    const { requestTimeoutMs: timeout, concurrency } = config.delivery;
+    this.fcm = config.fcm ? new FcmSender(config.fcm, timeout, concurrency) : null;
+    this.webPush = config.webPush ? new WebPushSender(config.webPush, timeout, concurrency) : null;
+    this.webhook = config.webhook ? new WebhookSender(config.webhook, timeout, concurrency) : null;
+    this.priority = new SendPathPriority(writer);
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_CHAT_SHUTDOWN_TIMEOUT_MS;
     this.streaks = new FailureStreaks(this.logger, 2 * config.delivery.maxRetryMs + 60_000);
   }
@@ -107,6 +118,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
 
   private async stop(): Promise<void> {
     this.stopped = true;
+    this.halt.abort();
     clearInterval(this.timer);
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     const started = Date.now();
@@ -129,6 +141,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
       // Their leases end by themselves: the rows are sent again then.
       this.logger.warn(`Shutdown: could not record the last notification deliveries: ${describeError(error)}`);
     }
+    // Every send has ended (or was cut): the kept-alive connections go.
+    this.fcm?.close();
+    this.webPush?.close();
+    this.webhook?.close();
   }
 
   /** Takes due deliveries now (as many as there are free slots), or right after the pass under way. */
@@ -148,11 +164,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   }
 
   private async claim(): Promise<void> {
+    if (this.config.delivery.concurrency - this.inflight.size <= 0 || this.stopped) return;
+    const turn = await this.priority.turn(this.halt.signal);
+    if (turn === 'stopped') return;
     const free = this.config.delivery.concurrency - this.inflight.size;
-    if (free <= 0 || this.stopped) return;
+    const limit = turn === 'fallback' ? Math.min(free, BUSY_BATCH) : free;
     let rows: DeliveryRow[];
     try {
-      rows = await this.take(free);
+      rows = await this.take(limit);
       if (this.failing) this.logger.log('Notification deliveries can be read again');
       this.failing = false;
     } catch (error) {
@@ -186,7 +205,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
         });
       this.inflight.set(row.id, send);
     }
-    if (rows.length === free) this.claimAgain = true;
+    if (rows.length === limit) this.claimAgain = true;
   }
 
   /** Leases up to `limit` due rows. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MessageViewsModule } from '../../messages/message-views.module';
+import { MessagesModule } from '../../messages/messages.module';
 import { PresenceModule } from '../../presence/presence.module';
 import { UsersModule } from '../../users/users.module';
 import { NotificationRecipients } from '../recipients/notification-recipients';
@@ -13,7 +14,8 @@ import { OutboxEventsListener } from './outbox-events.listener';
  * deliveries to FCM, Web Push, the webhook and the host's drivers. Idle when nothing is configured.
  */
 @Module({
-  imports: [MessageViewsModule, PresenceModule, UsersModule],
+  // MessagesModule: the MessageWriter, whose sends go before the deliveries (SendPathPriority).
+  imports: [MessageViewsModule, MessagesModule, PresenceModule, UsersModule],
   providers: [NotificationSignals, NotificationRecipients, OutboxEventsListener, OutboxDispatcher, DeliveryWorker],
   exports: [OutboxDispatcher, DeliveryWorker],
 })

@@ -5,14 +5,18 @@ import { DataSource, In, type EntityManager } from 'typeorm';
 import { describeError } from '../../common/error-summary';
 import { ChatEventBus } from '../../events/chat-event-bus';
 import { MessageEntity } from '../../messages/entities/message.entity';
+import { MessageWriter } from '../../messages/message-writer.service';
 import { MessageViewsService } from '../../messages/message-views.service';
 import type { WebhookEvent } from '../drivers/webhook.sender';
 import { NotificationsConfig } from '../notifications-config';
 import { NotificationRecipients } from '../recipients/notification-recipients';
 import { NotificationSignals } from './notification-signals';
+import { SendPathPriority } from './send-path-priority';
 
 /** Outbox rows taken per transaction. */
 const DISPATCH_BATCH = 50;
+/** Outbox rows taken at once while the message writer stays busy (the once-a-second turn). */
+const BUSY_DISPATCH_BATCH = 10;
 
 interface OutboxRow {
   id: string;
@@ -37,6 +41,8 @@ export interface NewDelivery {
  * (`FOR UPDATE SKIP LOCKED`), works out who is notified, and in the same transaction inserts the deliveries and deletes
  * the rows; a node that dies midway rolls back, and the rows are taken again by another node or after the restart.
  * Woken by a local send (fast path) and every `delivery.pollIntervalMs` (other nodes' sends, left-over work).
+ * Each batch waits for the message writer to be idle, or takes a smaller one once a second while it stays busy
+ * (SendPathPriority): the sends go first.
  */
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
@@ -47,6 +53,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private failing = false;
   private timer?: NodeJS.Timeout;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Aborted at shutdown: a pass waiting for its turn gives up. */
+  private readonly halt = new AbortController();
+  private readonly priority: SendPathPriority;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -55,7 +64,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     private readonly views: MessageViewsService,
     private readonly events: ChatEventBus,
     private readonly signals: NotificationSignals,
-  ) {}
+    writer: MessageWriter,
+  ) {
+    this.priority = new SendPathPriority(writer);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.enabled) return;
@@ -68,6 +80,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   /** Stops taking rows at once (rows not taken stay for another node or the restart). */
   onModuleDestroy(): void {
     this.stopped = true;
+    this.halt.abort();
     clearInterval(this.timer);
     for (const stop of this.unsubscribe.splice(0)) stop();
   }
@@ -97,8 +110,11 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private async run(): Promise<void> {
     try {
       while (!this.stopped) {
-        const taken = await this.dispatchBatch();
-        if (taken < DISPATCH_BATCH) break;
+        const turn = await this.priority.turn(this.halt.signal);
+        if (turn === 'stopped') break;
+        const limit = turn === 'fallback' ? BUSY_DISPATCH_BATCH : DISPATCH_BATCH;
+        const taken = await this.dispatchBatch(limit);
+        if (taken < limit) break;
       }
       if (this.failing) this.logger.log('Notification dispatch works again');
       this.failing = false;
@@ -110,12 +126,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** One transaction: take rows, insert their deliveries, delete them. Resolves with how many rows were taken. */
-  private async dispatchBatch(): Promise<number> {
+  private async dispatchBatch(limit: number): Promise<number> {
     let inserted = 0;
     const taken = await this.dataSource.transaction(async (manager) => {
       const rows: OutboxRow[] = await manager.query(
         `SELECT id, room_id, kind, payload, created_at FROM chat_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [DISPATCH_BATCH],
+        [limit],
       );
       if (rows.length === 0) return 0;
       const deliveries = await this.deliveriesFor(manager, rows);
