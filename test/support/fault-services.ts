@@ -235,7 +235,9 @@ export class FaultProxy {
 // PostgreSQL
 
 /**
- * A PostgreSQL cluster of the test's own on a free port, trust authentication, fsync off. As root it is a Debian
+ * A PostgreSQL cluster of the test's own on a free port, trust authentication, fsync off (the machine does not
+ * crash, only the server is stopped or killed) but synchronous commits, so a commit acknowledged before an
+ * immediate stop or a kill is still there after the restart. As root it is a Debian
  * cluster (`pg_createcluster`, `pg_ctlcluster`, `pg_dropcluster`, by name); otherwise `initdb`/`pg_ctl` in a
  * temporary folder. Stop it for real with `stop()` (fast shutdown) or `kill()` (SIGKILL of the postmaster, a
  * crash), start it again on the same port with `start()`.
@@ -256,7 +258,7 @@ export class FaultPostgres {
     if (debian) {
       cluster = new FaultPostgres(name, port, `/var/lib/postgresql/${POSTGRES_VERSION}/${name}`, true);
       clusters.add(cluster);
-      run('pg_createcluster', [POSTGRES_VERSION, name, '-p', String(port), '-o', 'fsync=off', '-o', 'synchronous_commit=off', '-o', 'full_page_writes=off', '-o', 'listen_addresses=localhost', '--', '--auth=trust']);
+      run('pg_createcluster', [POSTGRES_VERSION, name, '-p', String(port), '-o', 'fsync=off', '-o', 'full_page_writes=off', '-o', 'listen_addresses=localhost', '--', '--auth=trust']);
     } else {
       const dataDir = mkdtempSync(join(tmpdir(), 'parley-fault-pg-'));
       cluster = new FaultPostgres(name, port, dataDir, false);
