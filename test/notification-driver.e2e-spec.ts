@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatModule, type ChatNotification, type NotificationDriver } from '@parley/chat';
 import request from 'supertest';
 import { databaseOptions } from '../src/database/database-options';
+import { eventually } from './support/sockets';
 import { TEST_JWT_SECRET, tokenFor } from './support/test-app';
 
 const BASE = '/api/v1/chat';
@@ -17,12 +18,10 @@ describe('NotificationDriver (library host, embedded database)', () => {
   let url: string;
   const calls: ChatNotification[] = [];
   const failures = new Map<string, number>();
-  const waiters: Array<() => void> = [];
   const driver: NotificationDriver = {
     name: 'mailer',
     send: (notification) => {
       calls.push(notification);
-      for (const wake of waiters.splice(0)) wake();
       const left = failures.get(notification.body) ?? 0;
       if (left > 0) {
         failures.set(notification.body, left - 1);
@@ -32,14 +31,7 @@ describe('NotificationDriver (library host, embedded database)', () => {
   };
   /** Resolves once `count` calls match. */
   const called = async (where: (call: ChatNotification) => boolean, count = 1): Promise<ChatNotification[]> => {
-    const deadline = Date.now() + 20_000;
-    while (calls.filter(where).length < count) {
-      if (Date.now() > deadline) throw new Error(`${calls.filter(where).length} of ${count} driver calls`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 1000).unref();
-      });
-    }
+    await eventually(() => expect(calls.filter(where).length).toBeGreaterThanOrEqual(count), 20_000, 20);
     return calls.filter(where);
   };
   const user = (name: string) => {

@@ -206,6 +206,7 @@ describe('Redis outage (two nodes, real Redis stopped)', () => {
             this.givenUp.push(clientId);
             break;
           }
+          // The load's own pace, as a client's: a retry 100 ms after a failure, a send every 50 ms per loop.
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         await new Promise((resolve) => setTimeout(resolve, 50));

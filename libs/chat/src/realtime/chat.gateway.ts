@@ -17,7 +17,8 @@ import { ReadStateService } from '../messages/read-state.service';
 import type { ChatNamespace, ChatSocket } from './chat-socket';
 import type { ChatAck } from './chat-socket-events';
 import { RoomSeqEventDto, SendMessageEventDto, TypingEventDto } from './dto/socket-events.dto';
-import { acknowledge, errorAck } from './socket-ack';
+import { InFlightCounter } from './in-flight-counter';
+import { INTERNAL_ERROR_ACK, acknowledge, errorAck } from './socket-ack';
 import { SocketAuthenticator } from './socket-authenticator';
 import { SocketConnectionsService } from './socket-connections.service';
 import { SocketRateLimiter } from './socket-rate-limiter';
@@ -44,8 +45,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   /** When the shutdown began (ms since the epoch); 0 while serving. */
   private closingSince = 0;
   /** Client events being handled, and who waits for there to be none. */
-  private inFlight = 0;
-  private readonly idleWaiters: Array<() => void> = [];
+  private readonly inFlight = new InFlightCounter();
 
   constructor(
     private readonly server: SocketServerRef,
@@ -103,18 +103,17 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
         ack?.(errorAck(shuttingDown()));
         return;
       }
-      this.inFlight += 1;
-      void this.handle(socket, event, () => handler(socket, args[0]))
-        .catch((error: unknown): ChatAck<never> => {
-          this.logger.error(`Socket event ${event} failed: ${String(error)}`);
-          return { ok: false, error: { statusCode: 500, message: 'Internal server error', code: 'INTERNAL' } };
-        })
-        .then((result) => {
-          if (event === 'message.send') this.metrics.socketSendAnswered(result);
-          ack?.(result);
-          this.inFlight -= 1;
-          if (this.inFlight === 0) for (const done of this.idleWaiters.splice(0)) done();
-        });
+      void this.inFlight.track(
+        this.handle(socket, event, () => handler(socket, args[0]))
+          .catch((error: unknown): ChatAck<never> => {
+            this.logger.error(`Socket event ${event} failed: ${String(error)}`);
+            return INTERNAL_ERROR_ACK;
+          })
+          .then((result) => {
+            if (event === 'message.send') this.metrics.socketSendAnswered(result);
+            ack?.(result);
+          }),
+      );
     });
     await this.connections.opened(socket).catch((error: unknown) => {
       this.logger.error(`Could not record the presence of socket ${socket.id}: ${String(error)}`);
@@ -153,7 +152,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     if (this.closingSince) return;
     this.closingSince = Date.now();
     const sockets = this.server.namespace?.sockets.size ?? 0;
-    this.logger.log(`Shutdown: socket events and handshakes refused from now on (503 SHUTTING_DOWN); ${this.inFlight} event(s) in flight on ${sockets} socket(s)`);
+    this.logger.log(`Shutdown: socket events and handshakes refused from now on (503 SHUTTING_DOWN); ${this.inFlight.count} event(s) in flight on ${sockets} socket(s)`);
   }
 
   /**
@@ -165,10 +164,9 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   async beforeApplicationShutdown(): Promise<void> {
     this.onModuleDestroy();
     const deadline = this.closingSince + this.shutdownTimeoutMs;
-    const waiting = this.inFlight;
-    const idle = waiting === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    if (await before(idle, deadline)) this.logger.log(`Shutdown: in-flight socket events finished (${waiting} waited for, ${Date.now() - this.closingSince} ms)`);
-    else this.logger.warn(`Shutdown: ${this.inFlight} socket event(s) still in flight after ${Date.now() - this.closingSince} ms (shutdownTimeoutMs ${this.shutdownTimeoutMs}); closing their sockets anyway`);
+    const waiting = this.inFlight.count;
+    if (await before(this.inFlight.idle(), deadline)) this.logger.log(`Shutdown: in-flight socket events finished (${waiting} waited for, ${Date.now() - this.closingSince} ms)`);
+    else this.logger.warn(`Shutdown: ${this.inFlight.count} socket event(s) still in flight after ${Date.now() - this.closingSince} ms (shutdownTimeoutMs ${this.shutdownTimeoutMs}); closing their sockets anyway`);
     await this.writer.beforeApplicationShutdown();
     const namespace = this.server.namespace;
     if (!namespace) return;

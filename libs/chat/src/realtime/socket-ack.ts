@@ -11,6 +11,9 @@ const logger = new Logger('ChatGateway');
 const codeOfStatus = (status: number): string =>
   (Object.entries(CHAT_ERROR_STATUS) as Array<[string, number]>).find(([, candidate]) => candidate === status)?.[0] ?? 'INTERNAL';
 
+/** The acknowledgement of an event that failed unexpectedly (a bug): nothing more is told. */
+export const INTERNAL_ERROR_ACK: ChatAck<never> = { ok: false, error: { statusCode: 500, message: 'Internal server error', code: 'INTERNAL' } };
+
 /** The acknowledgement of a refused event: the HTTP status, message and code, and `retryAfterSeconds` when there is one. */
 export function errorAck(error: HttpException): ChatAck<never> {
   const response = error.getResponse();
@@ -36,6 +39,6 @@ export async function acknowledge<T>(work: () => Promise<T>): Promise<ChatAck<T>
     const unavailable = serviceUnavailableOf(error);
     if (unavailable) return errorAck(unavailable);
     logger.error(`A socket event failed: ${describeError(error)}`);
-    return { ok: false, error: { statusCode: 500, message: 'Internal server error', code: 'INTERNAL' } };
+    return INTERNAL_ERROR_ACK;
   }
 }

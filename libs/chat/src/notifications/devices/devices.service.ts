@@ -52,7 +52,7 @@ export class DevicesService {
     if (row.inserted) await this.dropOldest(principal.userId);
     return {
       created: row.inserted,
-      device: toDeviceResponse({ id: row.id, platform: row.platform, createdAt: new Date(row.created_at), lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null } as DeviceEntity),
+      device: toDeviceResponse({ id: row.id, platform: row.platform, createdAt: new Date(row.created_at), lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null }),
     };
   }
 

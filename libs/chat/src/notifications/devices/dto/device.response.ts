@@ -23,7 +23,10 @@ export class DeviceListResponse {
   items: DeviceResponse[];
 }
 
-export function toDeviceResponse(device: DeviceEntity): DeviceResponse {
+/** What a device answer is made of: a stored device, or the row `register`'s upsert returns. */
+export type DeviceFields = Pick<DeviceEntity, 'id' | 'platform' | 'createdAt' | 'lastUsedAt'>;
+
+export function toDeviceResponse(device: DeviceFields): DeviceResponse {
   return {
     id: device.id,
     platform: device.platform,
