@@ -6,4 +6,8 @@ export interface ChatPrincipal {
   name?: string;
   /** When the credential stops being valid (the token's `exp`); sockets are disconnected then. */
   expiresAt?: Date;
+  /** A guest (JWT claim `guest: true`, or the host's `authenticate`): may only take part in rooms that allow guests. */
+  guest?: boolean;
+  /** A server administrator (the host's `isAdmin`, or the JWT claim `chatAdmin: true`): may use `/admin`. */
+  admin?: boolean;
 }

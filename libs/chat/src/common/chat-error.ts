@@ -14,6 +14,18 @@ export const CHAT_ERROR_STATUS = {
   UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
   FORBIDDEN: HttpStatus.FORBIDDEN,
   MESSAGE_REJECTED: HttpStatus.FORBIDDEN,
+  /** Banned from the room: cannot join or be added until the ban ends or is lifted. */
+  BANNED: HttpStatus.FORBIDDEN,
+  /** A silenced (read-only) member tried to send. */
+  SILENCED: HttpStatus.FORBIDDEN,
+  /** The room is frozen: only its owner and admins send. */
+  ROOM_FROZEN: HttpStatus.FORBIDDEN,
+  /** The other user blocked the caller. */
+  BLOCKED: HttpStatus.FORBIDDEN,
+  /** Guests may not do this. */
+  GUEST_NOT_ALLOWED: HttpStatus.FORBIDDEN,
+  /** The caller is banned from the whole server. */
+  USER_BANNED: HttpStatus.FORBIDDEN,
   /** The standalone server's local accounts, when tokens are verified with an identity provider's key. */
   LOCAL_ACCOUNTS_DISABLED: HttpStatus.FORBIDDEN,
   ROOM_NOT_FOUND: HttpStatus.NOT_FOUND,
@@ -21,12 +33,16 @@ export const CHAT_ERROR_STATUS = {
   MESSAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
   IMAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
   USER_NOT_FOUND: HttpStatus.NOT_FOUND,
+  REPORT_NOT_FOUND: HttpStatus.NOT_FOUND,
+  BAN_NOT_FOUND: HttpStatus.NOT_FOUND,
   DEVICE_NOT_FOUND: HttpStatus.NOT_FOUND,
   ALREADY_MEMBER: HttpStatus.CONFLICT,
   CONFLICT: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
+  /** Slow mode: the member sent less than `slowModeSeconds` ago (`retryAfterSeconds` in the body). */
+  SLOW_MODE: HttpStatus.TOO_MANY_REQUESTS,
   /** This node is shutting down: the request was not carried out; retry (another node will answer). */
   SHUTTING_DOWN: HttpStatus.SERVICE_UNAVAILABLE,
   /** The database cannot be reached: nothing was done (a send may have been written: retry with its clientId). */

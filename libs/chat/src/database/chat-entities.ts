@@ -9,6 +9,7 @@ import { RoomEntity } from '../rooms/entities/room.entity';
 import { UserPresenceEntity } from '../presence/entities/user-presence.entity';
 import { ChatUserEntity } from '../users/entities/chat-user.entity';
 import { DeviceEntity } from '../notifications/devices/entities/device.entity';
+import { AuditEntryEntity } from '../audit/entities/audit-entry.entity';
 
 /** Every entity of the chat module, for the host's DataSource `entities` (or use `autoLoadEntities`). */
 export const chatEntities = [
@@ -23,4 +24,5 @@ export const chatEntities = [
   MessageImageEntity,
   UserPresenceEntity,
   DeviceEntity,
+  AuditEntryEntity,
 ];

@@ -7,6 +7,7 @@ import { MessageWriteRoomBusy1795350000000 } from './migrations/1795350000000-me
 import { Notifications1795360000000 } from './migrations/1795360000000-notifications';
 import { NotificationOutbox1795360000001 } from './migrations/1795360000001-notification-outbox';
 import { MessageWriteMentions1795360000002 } from './migrations/1795360000002-message-write-mentions';
+import { AuditLog1795370000000 } from './migrations/1795370000000-audit-log';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
 export const chatMigrations = [
@@ -19,4 +20,5 @@ export const chatMigrations = [
   Notifications1795360000000,
   NotificationOutbox1795360000001,
   MessageWriteMentions1795360000002,
+  AuditLog1795370000000,
 ];
