@@ -1,13 +1,15 @@
-import type { Account, AuthResponse, Changes, Device, Image, Member, Message, NotificationLevel, NotificationsConfig, Page, Room } from './types';
+import type { Account, AuditEntry, AuthResponse, Ban, Block, Changes, Device, GuestAuthResponse, Image, Member, Message, NotificationLevel, NotificationsConfig, Page, Report, Room } from './types';
 
 const AUTH = '/api/v1/auth';
 const CHAT = '/api/v1/chat';
 
-/** An error answer of the API: the status and Nest's message (joined when it is a list). */
+/** An error answer of the API: the status, Nest's message (joined when it is a list), the `code` and any wait. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code?: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -15,14 +17,18 @@ export class ApiError extends Error {
 
 async function failure(response: Response): Promise<ApiError> {
   let message = response.statusText || `Request failed (${response.status})`;
+  let code: string | undefined;
+  let retryAfterSeconds: number | undefined;
   try {
-    const body = (await response.json()) as { message?: string | string[] };
+    const body = (await response.json()) as { message?: string | string[]; code?: unknown; retryAfterSeconds?: unknown };
     if (Array.isArray(body.message)) message = body.message.join('; ');
     else if (typeof body.message === 'string') message = body.message;
+    if (typeof body.code === 'string') code = body.code;
+    if (typeof body.retryAfterSeconds === 'number') retryAfterSeconds = body.retryAfterSeconds;
   } catch {
     // not JSON
   }
-  return new ApiError(response.status, message);
+  return new ApiError(response.status, message, code, retryAfterSeconds);
 }
 
 const enc = encodeURIComponent;
@@ -45,11 +51,22 @@ export async function authenticate(mode: 'register' | 'token', username: string,
   return (await response.json()) as AuthResponse;
 }
 
-/** The REST routes with the bearer token. A 401 calls `onUnauthorized` (the session is over). */
+/** A guest session of the standalone server: no password, only the name shown to others. */
+export async function joinAsGuest(name: string): Promise<AuthResponse> {
+  const response = await fetch(`${AUTH}/guest`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) });
+  if (!response.ok) throw await failure(response);
+  const { accessToken, user } = (await response.json()) as GuestAuthResponse;
+  return { accessToken, user: { id: user.id, username: user.name, guest: true } };
+}
+
+/**
+ * The REST routes with the bearer token. A 401 calls `onUnauthorized` (the session is over), and so does a 403
+ * `USER_BANNED` (the account is banned from the server: every request is refused), with that error.
+ */
 export class Api {
   constructor(
     private readonly token: string,
-    private readonly onUnauthorized: () => void,
+    private readonly onUnauthorized: (error?: ApiError) => void,
   ) {}
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -62,7 +79,11 @@ export class Api {
     }
     const response = await fetch(path, { method, headers, body: payload });
     if (response.status === 401) this.onUnauthorized();
-    if (!response.ok) throw await failure(response);
+    if (!response.ok) {
+      const error = await failure(response);
+      if (error.code === 'USER_BANNED') this.onUnauthorized(error);
+      throw error;
+    }
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
@@ -157,5 +178,107 @@ export class Api {
     const form = new FormData();
     form.append('file', file, file.name);
     return this.request('POST', `${CHAT}/images`, form);
+  }
+
+  message(roomId: string, messageId: string): Promise<Message> {
+    return this.request('GET', `${CHAT}/rooms/${enc(roomId)}/messages/${enc(messageId)}`);
+  }
+
+  // ---- room settings and members (owner/admins) -------------------------------------------------------------
+
+  updateRoom(
+    roomId: string,
+    body: Partial<{ title: string; description: string; isPublic: boolean; allowGuests: boolean; slowModeSeconds: number; frozen: boolean }>,
+  ): Promise<Room> {
+    return this.request('PATCH', `${CHAT}/rooms/${enc(roomId)}`, body);
+  }
+
+  deleteRoom(roomId: string): Promise<void> {
+    return this.request('DELETE', `${CHAT}/rooms/${enc(roomId)}`);
+  }
+
+  addMember(roomId: string, userId: string): Promise<Member> {
+    return this.request('POST', `${CHAT}/rooms/${enc(roomId)}/members`, { userId });
+  }
+
+  /** A member's role (owner only) or read-only time (`silencedUntil`, null lifts it). */
+  updateMember(roomId: string, userId: string, body: { role?: 'admin' | 'member'; silencedUntil?: string | null }): Promise<Member> {
+    return this.request('PATCH', `${CHAT}/rooms/${enc(roomId)}/members/${enc(userId)}`, body);
+  }
+
+  removeMember(roomId: string, userId: string): Promise<void> {
+    return this.request('DELETE', `${CHAT}/rooms/${enc(roomId)}/members/${enc(userId)}`);
+  }
+
+  bans(roomId: string, cursor?: string | null): Promise<Page<Ban>> {
+    return this.request('GET', `${CHAT}/rooms/${enc(roomId)}/bans${query({ cursor, limit: 100 })}`);
+  }
+
+  ban(roomId: string, userId: string, body: { reason?: string; until?: string }): Promise<Ban> {
+    return this.request('PUT', `${CHAT}/rooms/${enc(roomId)}/bans/${enc(userId)}`, body);
+  }
+
+  unban(roomId: string, userId: string): Promise<void> {
+    return this.request('DELETE', `${CHAT}/rooms/${enc(roomId)}/bans/${enc(userId)}`);
+  }
+
+  // ---- reports ------------------------------------------------------------------------------------------------
+
+  report(roomId: string, messageId: string, reason: string): Promise<Report> {
+    return this.request('POST', `${CHAT}/rooms/${enc(roomId)}/messages/${enc(messageId)}/reports`, { reason });
+  }
+
+  /** The room's open reports (owner/admins). */
+  reports(roomId: string, cursor?: string | null): Promise<Page<Report>> {
+    return this.request('GET', `${CHAT}/rooms/${enc(roomId)}/reports${query({ cursor, limit: 100 })}`);
+  }
+
+  resolveReport(roomId: string, reportId: string): Promise<unknown> {
+    return this.request('POST', `${CHAT}/rooms/${enc(roomId)}/reports/${enc(reportId)}/resolve`);
+  }
+
+  // ---- blocks -------------------------------------------------------------------------------------------------
+
+  blocks(): Promise<{ items: Block[] }> {
+    return this.request('GET', `${CHAT}/blocks`);
+  }
+
+  block(userId: string, on: boolean): Promise<unknown> {
+    return this.request(on ? 'PUT' : 'DELETE', `${CHAT}/blocks/${enc(userId)}`);
+  }
+
+  // ---- server administration (404 for everybody but administrators) -------------------------------------------
+
+  adminAudit(limit: number, cursor?: string | null): Promise<Page<AuditEntry>> {
+    return this.request('GET', `${CHAT}/admin/audit${query({ limit, cursor })}`);
+  }
+
+  adminRooms(q: string, cursor?: string | null): Promise<Page<Room>> {
+    return this.request('GET', `${CHAT}/admin/rooms${query({ q, cursor, limit: 50 })}`);
+  }
+
+  adminRoom(roomId: string): Promise<Room> {
+    return this.request('GET', `${CHAT}/admin/rooms/${enc(roomId)}`);
+  }
+
+  adminDeleteRoom(roomId: string): Promise<void> {
+    return this.request('DELETE', `${CHAT}/admin/rooms/${enc(roomId)}`);
+  }
+
+  adminDeleteMessage(messageId: string): Promise<void> {
+    return this.request('DELETE', `${CHAT}/admin/messages/${enc(messageId)}`);
+  }
+
+  adminReports(cursor?: string | null): Promise<Page<Report>> {
+    return this.request('GET', `${CHAT}/admin/reports${query({ cursor, limit: 50 })}`);
+  }
+
+  adminResolveReport(reportId: string): Promise<unknown> {
+    return this.request('POST', `${CHAT}/admin/reports/${enc(reportId)}/resolve`);
+  }
+
+  /** A server-wide ban (`on`), or lifting it. */
+  adminBanUser(userId: string, on: boolean, body: { reason?: string; until?: string } = {}): Promise<unknown> {
+    return on ? this.request('PUT', `${CHAT}/admin/users/${enc(userId)}/ban`, body) : this.request('DELETE', `${CHAT}/admin/users/${enc(userId)}/ban`);
   }
 }

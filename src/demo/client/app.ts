@@ -1,5 +1,7 @@
 import { Api, ApiError } from './api';
-import { directChatDialog, newGroupDialog, publicRoomsDialog } from './dialogs';
+import { AdminPage, isAdministrator } from './admin-page';
+import { BlockList } from './blocks';
+import { directChatDialog, newGroupDialog, publicRoomsDialog, publicRoomsList } from './dialogs';
 import { h, hue, initials, replace, shortTime, toast } from './dom';
 import { ImageCache } from './images';
 import { Realtime } from './realtime';
@@ -15,9 +17,11 @@ interface RoomEntry {
   peer?: { userId: string; online: boolean };
 }
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+import { errorText } from './errors';
 const activity = (room: Room) => room.lastMessageAt ?? room.createdAt;
 const roomFromHash = (): string | null => /^#\/rooms\/([^/]+)$/.exec(location.hash)?.[1] ?? null;
+/** The administration page's address. */
+const ADMIN_HASH = '#/admin';
 /** Pages of changes an open room follows to catch up before it reloads its history instead. */
 const MAX_CATCH_UP_PAGES = 5;
 
@@ -35,6 +39,10 @@ export class ChatApp {
   private readonly images: ImageCache;
   private readonly rooms = new Map<string, RoomEntry>();
   private view: RoomView | null = null;
+  private admin: AdminPage | null = null;
+  /** The "Administration" button of the top bar, shown once the server says the user is an administrator. */
+  private readonly adminLink: HTMLAnchorElement;
+  private readonly blocks: BlockList;
   private ready = false;
   private readonly queued: Array<() => void> = [];
   private readonly catchingUp = new Map<string, Promise<void>>();
@@ -57,8 +65,10 @@ export class ChatApp {
     private readonly me: Account,
     private readonly signOut: (notice?: string) => void,
   ) {
-    this.api = new Api(token, () => this.end('Your session has expired. Please log in again.'));
+    this.api = new Api(token, (error) => this.end(error ? errorText(error) : 'Your session has expired. Please log in again.'));
     this.images = new ImageCache(this.api);
+    this.blocks = new BlockList(this.api);
+    this.adminLink = h('a', { class: 'tool admin-link', href: ADMIN_HASH, hidden: true }, icon('shield', 16), h('span', { class: 'tool-label' }, 'Administration'));
     this.roomList = h('ul', { class: 'room-list', 'aria-labelledby': 'rooms-heading' });
     this.listStatus = h('p', { class: 'hint list-status', 'aria-live': 'polite' }, 'Loading your rooms…');
     this.roomPane = h('main', { class: 'room-pane', id: 'room-pane' });
@@ -70,9 +80,10 @@ export class ChatApp {
       h(
         'div',
         { class: 'sidebar-actions' },
-        h('button', { type: 'button', class: 'primary', onclick: () => newGroupDialog(this.api, this.me, (room) => this.added(room)) }, icon('plus', 16), 'New group'),
-        h('button', { type: 'button', onclick: () => directChatDialog(this.api, this.me, (room) => this.added(room)) }, icon('user', 16), 'Direct chat'),
-        h('button', { type: 'button', onclick: () => publicRoomsDialog(this.api, (room) => this.added(room)) }, icon('globe', 16), 'Browse public'),
+        // Guests can neither create rooms nor open direct chats: they join the public rooms that allow guests.
+        me.guest ? null : h('button', { type: 'button', class: 'primary', onclick: () => newGroupDialog(this.api, this.me, (room) => this.added(room)) }, icon('plus', 16), 'New group'),
+        me.guest ? null : h('button', { type: 'button', onclick: () => directChatDialog(this.api, this.me, (room) => this.added(room)) }, icon('user', 16), 'Direct chat'),
+        h('button', { type: 'button', class: me.guest ? 'primary' : null, onclick: () => publicRoomsDialog(this.api, (room) => this.added(room), me.guest ? 'Rooms open to guests' : 'Public rooms') }, icon('globe', 16), me.guest ? 'Rooms open to guests' : 'Browse public'),
       ),
       h('h2', { id: 'rooms-heading', class: 'sidebar-heading' }, 'Your rooms'),
       this.listStatus,
@@ -86,8 +97,9 @@ export class ChatApp {
       h('a', { class: 'skip-link', href: '#room-pane' }, 'Skip to the conversation'),
       h('h1', { class: 'brand' }, h('span', { class: 'brand-mark' }, icon('chat', 22)), 'Parley'),
       this.connection,
+      this.adminLink,
       this.bell.element,
-      h('div', { class: 'account' }, avatar, h('span', { class: 'account-name' }, h('span', { class: 'visually-hidden' }, 'Signed in as '), me.username), h('button', { type: 'button', class: 'logout', onclick: () => this.end() }, icon('logout', 16), 'Log out')),
+      h('div', { class: 'account' }, avatar, h('span', { class: 'account-name' }, h('span', { class: 'visually-hidden' }, 'Signed in as '), me.username, me.guest ? h('span', { class: 'guest-badge' }, 'guest') : null), h('button', { type: 'button', class: 'logout', onclick: () => this.end() }, icon('logout', 16), 'Log out')),
     );
     this.element = h('div', { class: 'shell', 'data-view': 'list' }, topbar, h('div', { class: 'layout' }, sidebar, this.roomPane));
     this.showEmpty();
@@ -105,7 +117,7 @@ export class ChatApp {
         // The server closes sockets on purpose only when the session ends; socket.io does not retry those.
         if (reason === 'io server disconnect') this.realtime.socket.connect();
       },
-      refused: (message) => this.end(`${message}. Please log in again.`),
+      refused: (message) => this.end(message),
     });
     this.listen();
     window.addEventListener('hashchange', this.route);
@@ -113,7 +125,16 @@ export class ChatApp {
   }
 
   async start(): Promise<void> {
-    void this.bell.start();
+    // Guests have no devices, blocks or administration (403 GUEST_NOT_ALLOWED): none of those is asked for.
+    if (!this.me.guest) {
+      void this.bell.start();
+      void this.blocks.load();
+      void isAdministrator(this.api).then((admin) => {
+        if (this.stopped) return;
+        this.adminLink.hidden = !admin;
+        if (admin && location.hash === ADMIN_HASH) this.route();
+      });
+    }
     await this.loadRooms();
     this.ready = true;
     for (const run of this.queued.splice(0)) run();
@@ -128,6 +149,7 @@ export class ChatApp {
     window.clearTimeout(this.muteTimer);
     this.realtime.close();
     this.view?.destroy();
+    this.admin = null;
     this.images.clear();
     window.removeEventListener('hashchange', this.route);
     document.removeEventListener('visibilitychange', this.visible);
@@ -276,6 +298,8 @@ export class ChatApp {
     const message = room.lastMessage;
     if (!message) return room.type === 'direct' ? 'Direct chat' : room.description || 'No messages yet';
     if (message.deletedAt) return 'Message deleted';
+    if (message.type === 'system' || message.senderId === null) return message.body;
+    if (this.blocks.has(message.senderId)) return 'Message from someone you blocked';
     const text = message.body || (message.images.length > 0 ? 'Image' : '');
     return message.senderId === this.me.id ? `You: ${text}` : text;
   }
@@ -283,9 +307,12 @@ export class ChatApp {
   // ---- the open room ---------------------------------------------------------------------------------------
 
   private readonly route = (): void => {
+    if (location.hash === ADMIN_HASH && !this.adminLink.hidden) return this.showAdmin();
     const roomId = roomFromHash();
     const previous = this.view?.roomId;
-    if (roomId === previous) return;
+    if (roomId === previous && !this.admin) return;
+    this.admin = null;
+    this.adminLink.removeAttribute('aria-current');
     this.view?.destroy();
     this.view = null;
     const entry = roomId ? this.rooms.get(roomId) : undefined;
@@ -303,6 +330,8 @@ export class ChatApp {
         realtime: this.realtime,
         images: this.images,
         meId: this.me.id,
+        guest: this.me.guest === true,
+        blocks: this.blocks,
         room: () => this.rooms.get(entry.room.id)?.room,
         markRead: (id, seq) => this.markRead(id, seq),
         roomChanged: (room) => this.upsertRoom(room),
@@ -318,8 +347,35 @@ export class ChatApp {
     void view.start(window.matchMedia('(min-width: 761px)').matches);
   };
 
+  /** The administration page, in place of the open room. */
+  private showAdmin(): void {
+    if (this.admin) return;
+    this.view?.destroy();
+    this.view = null;
+    this.admin = new AdminPage(this.api, this.me.id, () => (location.hash = ''));
+    replace(this.roomPane, this.admin.element);
+    this.element.dataset.view = 'room';
+    this.adminLink.setAttribute('aria-current', 'page');
+    this.renderRooms();
+    this.admin.start();
+  }
+
   private showEmpty(): void {
     this.element.dataset.view = 'list';
+    if (this.me.guest) {
+      // A guest starts with the rooms they may join.
+      replace(
+        this.roomPane,
+        h(
+          'div',
+          { class: 'empty-state guest-welcome' },
+          h('h2', {}, `Welcome, ${this.me.username}`),
+          h('p', {}, 'You are a guest: join one of the rooms open to guests.'),
+          publicRoomsList(this.api, (room) => this.added(room)),
+        ),
+      );
+      return;
+    }
     replace(
       this.roomPane,
       h(
@@ -369,7 +425,7 @@ export class ChatApp {
       if (this.view?.roomId === roomId) {
         this.view.onMessage(message);
         // Sending moves the sender's read pointer without a `receipt` event: the message itself is the receipt.
-        this.view.onReceipt(message.senderId, message.seq);
+        if (message.senderId) this.view.onReceipt(message.senderId, message.seq);
       }
       // An event from before the room was loaded is already counted in its summary.
       if (!fresh) return;
@@ -379,7 +435,8 @@ export class ChatApp {
         room.lastMessage = message;
         room.lastMessageAt = message.createdAt;
       }
-      if (message.senderId !== this.me.id && room.me) {
+      // System messages never count as unread.
+      if (message.senderId !== this.me.id && message.type !== 'system' && room.me) {
         if (this.viewing(roomId)) this.markRead(roomId, message.seq);
         else {
           const mentioned = !message.deletedAt && (message.mentions ?? []).includes(this.me.id);
@@ -453,6 +510,9 @@ export class ChatApp {
         description: room.description,
         imageId: room.imageId,
         isPublic: room.isPublic,
+        allowGuests: room.allowGuests,
+        slowModeSeconds: room.slowModeSeconds,
+        frozen: room.frozen,
         memberCount: room.memberCount,
         updatedAt: room.updatedAt,
       };

@@ -24,6 +24,8 @@ export interface ComposerOptions {
   /** Who `@` can mention (the room's members but the viewer); none: no picker. */
   mentionCandidates?: () => MentionCandidate[];
   onTyping: (isTyping: boolean) => void;
+  /** Offer image attachments (false for guests, who may not upload). Default true. */
+  images?: boolean;
 }
 
 /**
@@ -41,6 +43,9 @@ export class Composer {
   private readonly picker: MentionPicker | null;
   private typingSince = 0;
   private idleTimer: number | undefined;
+  private readonly notice: HTMLElement;
+  /** Sending is refused for now (a frozen room, a silenced member): the box is disabled. */
+  private blocked = false;
 
   constructor(private readonly options: ComposerOptions) {
     const id = `composer-${uuid().slice(0, 8)}`;
@@ -50,9 +55,12 @@ export class Composer {
     this.sendButton = h('button', { type: 'submit', class: 'primary send-button' }, 'Send');
     this.attachmentsList = h('ul', { class: 'attachments', 'aria-label': 'Images to send', hidden: true });
     this.picker = options.mentionCandidates ? new MentionPicker(this.textarea, options.mentionCandidates) : null;
+    this.notice = h('p', { class: 'composer-notice', id: `${id}-notice`, 'aria-live': 'polite', hidden: true });
+    if (options.images === false) attach.hidden = true;
     this.element = h(
       'form',
       { class: 'composer' },
+      this.notice,
       this.picker?.element,
       this.attachmentsList,
       h(
@@ -97,6 +105,20 @@ export class Composer {
 
   focus(): void {
     this.textarea.focus();
+  }
+
+  /**
+   * A line above the box about sending in this room (slow mode, read-only, frozen); `blocked` disables the box,
+   * as the server would refuse the send. Null clears it.
+   */
+  setNotice(text: string | null, blocked = false): void {
+    this.notice.hidden = text === null;
+    this.notice.textContent = text ?? '';
+    this.blocked = blocked;
+    this.textarea.disabled = blocked;
+    if (text) this.textarea.setAttribute('aria-describedby', this.notice.id);
+    else this.textarea.removeAttribute('aria-describedby');
+    this.renderAttachments();
   }
 
   /** Puts files in the list and uploads them. */
@@ -158,11 +180,12 @@ export class Composer {
       }),
     );
     const uploading = this.attachments.some((a) => a.state === 'uploading');
-    this.sendButton.disabled = uploading;
+    this.sendButton.disabled = uploading || this.blocked;
     this.sendButton.textContent = uploading ? 'Uploading…' : 'Send';
   }
 
   private submit(): void {
+    if (this.blocked) return;
     if (this.attachments.some((a) => a.state === 'uploading')) {
       toast('Wait until the images are uploaded');
       return;

@@ -3,10 +3,10 @@ import { debounce, h, replace, toast, uuid } from './dom';
 import type { Account, Room } from './types';
 import { icon } from './icons';
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+import { errorText } from './errors';
 
 /** A modal dialog with a heading; closed by Escape, its Close button, or `close()`. Removed from the page when closed. */
-function modal(title: string): { dialog: HTMLDialogElement; body: HTMLElement; close: () => void } {
+export function modal(title: string): { dialog: HTMLDialogElement; body: HTMLElement; close: () => void } {
   const id = `dialog-${uuid().slice(0, 8)}`;
   const body = h('div', { class: 'dialog-body' });
   const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': id });
@@ -24,7 +24,7 @@ function modal(title: string): { dialog: HTMLDialogElement; body: HTMLElement; c
  * Finds local accounts by the start of their username (`GET /api/v1/auth/users?q=`), as you type. `pick` is
  * called with the account chosen; `exclude` hides ids (yourself, the members already chosen).
  */
-function userSearch(api: Api, label: string, pick: (account: Account) => void, exclude: () => Set<string>): { element: HTMLElement; input: HTMLInputElement; refresh: () => void } {
+export function userSearch(api: Api, label: string, pick: (account: Account) => void, exclude: () => Set<string>): { element: HTMLElement; input: HTMLInputElement; refresh: () => void } {
   const id = `search-${uuid().slice(0, 8)}`;
   const input = h('input', { id, type: 'search', autocomplete: 'off', spellcheck: 'false', placeholder: 'Start typing a username', 'aria-describedby': `${id}-status` });
   const status = h('p', { id: `${id}-status`, class: 'hint', 'aria-live': 'polite' });
@@ -185,9 +185,11 @@ export function directChatDialog(api: Api, me: Account, opened: (room: Room) => 
   search.input.focus();
 }
 
-/** Public rooms to browse and join (or open, when you are already in). */
-export function publicRoomsDialog(api: Api, opened: (room: Room, joined: boolean) => void): void {
-  const { dialog, body, close } = modal('Public rooms');
+/**
+ * The public rooms (for a guest: those that allow guests, which is what the server lists to guests), each with
+ * Join, or Open when the viewer is in already; more pages on demand.
+ */
+export function publicRoomsList(api: Api, opened: (room: Room, joined: boolean) => void): HTMLElement {
   const list = h('ul', { class: 'public-rooms', 'aria-busy': 'true' });
   const more = h('button', { type: 'button', hidden: true }, 'Load more');
   const status = h('p', { class: 'hint', 'aria-live': 'polite' }, 'Loading…');
@@ -203,7 +205,6 @@ export function publicRoomsDialog(api: Api, opened: (room: Room, joined: boolean
         action.addEventListener('click', async () => {
           try {
             const joined = room.me ? room : await api.join(room.id);
-            close();
             opened(joined, !room.me);
           } catch (failure) {
             toast(errorText(failure), 'error');
@@ -218,7 +219,7 @@ export function publicRoomsDialog(api: Api, opened: (room: Room, joined: boolean
               { class: 'public-room-text' },
               h('strong', {}, room.title),
               room.description ? h('span', { class: 'hint' }, room.description) : null,
-              h('span', { class: 'hint' }, `${room.memberCount} member${room.memberCount === 1 ? '' : 's'}`),
+              h('span', { class: 'hint' }, `${room.memberCount} member${room.memberCount === 1 ? '' : 's'}${room.allowGuests ? ' · guests welcome' : ''}`),
             ),
             action,
           ),
@@ -234,7 +235,18 @@ export function publicRoomsDialog(api: Api, opened: (room: Room, joined: boolean
     }
   };
   more.addEventListener('click', () => void load());
-  body.append(status, list, more);
-  dialog.showModal();
   void load();
+  return h('div', { class: 'public-rooms-browser' }, status, list, more);
+}
+
+/** Public rooms to browse and join (or open, when you are already in). */
+export function publicRoomsDialog(api: Api, opened: (room: Room, joined: boolean) => void, title = 'Public rooms'): void {
+  const { dialog, body, close } = modal(title);
+  body.append(
+    publicRoomsList(api, (room, joined) => {
+      close();
+      opened(room, joined);
+    }),
+  );
+  dialog.showModal();
 }

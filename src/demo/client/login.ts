@@ -1,9 +1,13 @@
-import { authenticate } from './api';
+import { authenticate, joinAsGuest } from './api';
+import { errorText } from './errors';
 import { h } from './dom';
 import type { AuthResponse } from './types';
 import { icon } from './icons';
 
-/** The sign-in screen: one form, "Log in" for an existing account and "Create account" for a new one. */
+/**
+ * The sign-in screen: one form, "Log in" for an existing account and "Create account" for a new one; and below it,
+ * joining as a guest with just a name (`POST /api/v1/auth/guest`), for the public rooms that allow guests.
+ */
 export function loginView(done: (auth: AuthResponse) => void, notice?: string): HTMLElement {
   const username = h('input', {
     id: 'login-username',
@@ -54,11 +58,38 @@ export function loginView(done: (auth: AuthResponse) => void, notice?: string): 
     try {
       done(await authenticate(mode, username.value.trim(), password.value));
     } catch (failure) {
-      error.textContent = failure instanceof Error ? failure.message : String(failure);
+      error.textContent = errorText(failure);
       login.disabled = register.disabled = false;
       (mode === 'register' ? username : password).focus();
     }
   });
   queueMicrotask(() => username.focus());
-  return h('main', { class: 'login' }, form);
+  return h('main', { class: 'login' }, h('div', { class: 'login-column' }, form, guestForm(done)));
+}
+
+function guestForm(done: (auth: AuthResponse) => void): HTMLElement {
+  const name = h('input', { id: 'guest-name', name: 'guest-name', required: true, maxlength: 64, autocomplete: 'nickname', 'aria-describedby': 'guest-name-hint' });
+  const error = h('p', { class: 'form-error', role: 'alert', id: 'guest-error' });
+  const join = h('button', { type: 'submit' }, 'Join as guest');
+  const form = h(
+    'form',
+    { class: 'login-form guest-form stack', 'aria-labelledby': 'guest-title' },
+    h('h2', { id: 'guest-title' }, 'No account?'),
+    h('div', { class: 'field' }, h('label', { for: 'guest-name' }, 'Guest name'), name, h('p', { class: 'hint', id: 'guest-name-hint' }, 'Shown to others, marked as a guest. Guests can chat in the public rooms that allow them.')),
+    error,
+    h('div', { class: 'login-actions' }, join),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    join.disabled = true;
+    try {
+      done(await joinAsGuest(name.value.trim()));
+    } catch (failure) {
+      error.textContent = errorText(failure);
+      join.disabled = false;
+      name.focus();
+    }
+  });
+  return form;
 }

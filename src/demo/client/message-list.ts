@@ -16,6 +16,8 @@ export interface MessageContext {
   mentionCandidates(): MentionCandidate[];
   /** Whether the viewer may delete this message (sender, or owner/admin of the room). */
   canDelete(message: LocalMessage): boolean;
+  /** Whether the viewer may report this message (someone else's, in a room of members). */
+  canReport(message: LocalMessage): boolean;
   /** "Seen by …" under the viewer's newest message, or null. */
   seenLine(message: LocalMessage): string | null;
   /** Shows the thread button (top-level messages in the room list, not replies). */
@@ -23,6 +25,7 @@ export interface MessageContext {
   react(message: LocalMessage, emoji: string, on: boolean): void;
   edit(message: LocalMessage, body: string): Promise<void>;
   remove(message: LocalMessage): void;
+  report(message: LocalMessage): void;
   openThread(message: LocalMessage): void;
   retry(message: LocalMessage): void;
 }
@@ -85,6 +88,7 @@ export class MessageList {
   private signature(message: LocalMessage, key: string): string {
     return JSON.stringify([
       message.id,
+      message.type,
       message.version,
       message.body,
       (message.mentions ?? []).map((userId) => [userId, this.context.nameOf(userId)]),
@@ -95,13 +99,14 @@ export class MessageList {
       message.images.map((image) => image.id),
       message.local?.state,
       message.local?.error,
-      this.context.nameOf(message.senderId),
+      message.senderId === null ? null : this.context.nameOf(message.senderId),
       this.context.seenLine(message),
       this.picker === key,
     ]);
   }
 
   private build(message: LocalMessage, key: string): HTMLElement {
+    if (message.type === 'system' || message.senderId === null) return this.buildSystem(message, key);
     const { context } = this;
     const mine = message.senderId === context.meId;
     const deleted = message.deletedAt !== null;
@@ -184,6 +189,18 @@ export class MessageList {
     return element;
   }
 
+  /**
+   * A membership or room change in the history: the server's sentence, centred and quiet, with its time; it has no
+   * sender, and cannot be replied to, reacted to, edited or reported.
+   */
+  private buildSystem(message: LocalMessage, key: string): HTMLElement {
+    return h(
+      'li',
+      { class: 'msg msg-system', 'data-message-id': message.id, 'data-key': key, 'data-event': message.system?.event ?? null },
+      h('p', { class: 'msg-system-text' }, message.body, ' ', h('time', { datetime: message.createdAt, title: fullTime(message.createdAt) }, shortTime(message.createdAt))),
+    );
+  }
+
   private images(message: LocalMessage, sender: string): HTMLElement[] {
     const previews = message.local?.previews ?? [];
     if (message.images.length === 0 && previews.length === 0) return [];
@@ -246,6 +263,9 @@ export class MessageList {
         : null,
       context.canDelete(message)
         ? h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Delete message', title: 'Delete', onclick: () => context.remove(message) }, icon('trash'))
+        : null,
+      !mine && context.canReport(message)
+        ? h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Report message', title: 'Report', 'data-focus': 'report', onclick: () => context.report(message) }, icon('flag'))
         : null,
     );
     if (pickerOpen) {

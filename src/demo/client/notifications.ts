@@ -5,7 +5,7 @@ import { h, replace, toast } from './dom';
 import { icon } from './icons';
 import type { NotificationLevel, NotificationSettings, Room, RoomMe } from './types';
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+import { errorText } from './errors';
 
 // ---- a room's settings ---------------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ export interface RealtimeHandlers {
   /** Connected; `again` is true after a reconnection, when the client must catch up. */
   connected(again: boolean): void;
   disconnected(reason: string): void;
-  /** The server refused the session (bad or expired token). */
+  /** The server refused the session (bad or expired token, a banned account), with the words to show. */
   refused(message: string): void;
 }
 
@@ -30,11 +30,13 @@ export class Realtime {
     });
     this.socket.on('connect_error', (error) => {
       // Refused handshakes carry the HTTP status in `data`; anything else is the network, and socket.io retries.
-      const status = (error as Error & { data?: { statusCode?: number } }).data?.statusCode;
-      if (status === 401 || status === 403) handlers.refused(error.message);
+      const data = (error as Error & { data?: { statusCode?: number; code?: string } }).data;
+      if (data?.code === 'USER_BANNED') handlers.refused('Your account is banned from this server.');
+      else if (data?.statusCode === 403) handlers.refused(error.message);
+      else if (data?.statusCode === 401) handlers.refused(`${error.message}. Please log in again.`);
     });
     this.socket.on('session.closing', ({ reason }) => {
-      if (reason === 'token_expired') handlers.refused('Your session has expired');
+      if (reason === 'token_expired') handlers.refused('Your session has expired. Please log in again.');
     });
   }
 
@@ -48,7 +50,7 @@ export class Realtime {
       this.socket.timeout(10_000).emit('message.send', payload, (error: Error | null, ack: Ack<Message>) => {
         if (error) reject(new Error('The server did not answer'));
         else if (ack.ok) resolve(ack.data);
-        else reject(Object.assign(new Error(ack.error.message), { status: ack.error.statusCode }));
+        else reject(Object.assign(new Error(ack.error.message), { status: ack.error.statusCode, code: ack.error.code, retryAfterSeconds: ack.error.retryAfterSeconds }));
       });
     });
   }

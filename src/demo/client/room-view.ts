@@ -1,13 +1,17 @@
 import { ApiError, type Api } from './api';
 import { Composer } from './composer';
-import { confirmDialog, h, hue, initials, replace, toast, uuid } from './dom';
+import type { BlockList } from './blocks';
+import { userSearch } from './dialogs';
+import { confirmDialog, fullTime, h, hue, initials, replace, shortTime, toast, uuid } from './dom';
 import type { ImageCache } from './images';
 import { MessageList, messageKey, type MessageContext } from './message-list';
 import type { Realtime } from './realtime';
-import type { Changes, Image, LocalMessage, Member, Message, Room } from './types';
+import type { Ban, Changes, Image, LocalMessage, Member, Message, Report, Room } from './types';
 import { icon } from './icons';
 import { mentionedIds, type MentionCandidate } from './mentions';
 import { NotificationMenu } from './notifications';
+import { memberMenu, type MemberActions } from './member-menu';
+import { banDialog, reportDialog, roomSettingsDialog, silenceDialog } from './moderation-dialogs';
 
 /** What the room view needs from the app around it. */
 export interface RoomHost {
@@ -15,6 +19,10 @@ export interface RoomHost {
   realtime: Realtime;
   images: ImageCache;
   meId: string;
+  /** A guest session: no uploads, blocks, reports or notification settings. */
+  guest: boolean;
+  /** The users the viewer blocked: their messages are hidden. */
+  blocks: BlockList;
   /** The room's current summary (kept by the app from the list and events). */
   room(): Room | undefined;
   /** The viewer has seen the room up to `seq`. */
@@ -25,9 +33,18 @@ export interface RoomHost {
   left(roomId: string): void;
 }
 
-type Panel = { kind: 'members' } | { kind: 'thread'; parentId: string };
+type Panel = { kind: 'members' } | { kind: 'reports' } | { kind: 'thread'; parentId: string };
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** Still read-only: `silencedUntil` is in the future. */
+const silenced = (member: Member | undefined, now = Date.now()): boolean => !!member?.silencedUntil && Date.parse(member.silencedUntil) > now;
+
+/** "15:30", or "Dec 2, 15:30" when not today. */
+function untilText(iso: string): string {
+  const at = new Date(iso);
+  return at.toDateString() === new Date().toDateString() ? shortTime(iso) : fullTime(iso);
+}
+
+import { errorText } from './errors';
 
 /** Newer state wins: a message the server has replaces a local one, and a lower version never replaces a higher. */
 function upsert(map: Map<string, LocalMessage>, message: LocalMessage): boolean {
@@ -68,6 +85,18 @@ export class RoomView {
   private readonly notificationMenu: NotificationMenu;
   private muteTimer: number | undefined;
   private closed = false;
+  /** Names of users seen in this room (members that left or were banned keep theirs for the bans list). */
+  private readonly names = new Map<string, string>();
+  /** The member whose menu is open in the members panel. */
+  private memberMenuFor: string | null = null;
+  /** The room's bans, for its owner and admins (loaded with the members panel). */
+  private bans: Ban[] | null = null;
+  /** The room's open reports (loaded with the reports panel), and the messages they are about. */
+  private reports: Report[] | null = null;
+  private readonly reported = new Map<string, Message | null>();
+  /** Draws the composer again when the viewer's read-only time ends. */
+  private silenceTimer: number | undefined;
+  private readonly stopBlocks: () => void;
 
   constructor(
     private readonly host: RoomHost,
@@ -86,7 +115,9 @@ export class RoomView {
       onSend: (body, images, previews, mentions) => this.send(body, images, previews, mentions),
       mentionCandidates: () => this.mentionCandidates(),
       onTyping: (isTyping) => host.realtime.typing(this.roomId, isTyping),
+      images: !host.guest,
     });
+    this.stopBlocks = host.blocks.subscribe(() => this.refresh());
     this.sidePanel = h('aside', { class: 'side-panel', hidden: true });
     this.notificationMenu = new NotificationMenu(host.api, (updated) => host.roomChanged(updated));
     const column = h('section', { class: 'room-column', 'aria-labelledby': 'room-title' }, this.header, this.scroller, this.typingLine, this.composer.element);
@@ -117,7 +148,9 @@ export class RoomView {
   destroy(): void {
     this.closed = true;
     this.observer.disconnect();
+    this.stopBlocks();
     window.clearTimeout(this.muteTimer);
+    window.clearTimeout(this.silenceTimer);
     this.composer.destroy();
     this.thread?.composer.destroy();
     for (const timer of this.typing.values()) window.clearTimeout(timer);
@@ -131,7 +164,10 @@ export class RoomView {
       this.members.clear();
       do {
         const page = await this.host.api.members(this.roomId, cursor);
-        for (const member of page.items) this.members.set(member.userId, member);
+        for (const member of page.items) {
+          this.members.set(member.userId, member);
+          if (member.name) this.names.set(member.userId, member.name);
+        }
         cursor = page.nextCursor;
       } while (cursor && this.members.size < 1000);
       this.refresh();
@@ -190,7 +226,7 @@ export class RoomView {
     }
     const nearBottom = this.isNearBottom();
     upsert(this.messages, message);
-    this.clearTyping(message.senderId);
+    if (message.senderId) this.clearTyping(message.senderId);
     this.refresh();
     if (nearBottom || message.senderId === this.host.meId) this.scrollToBottom();
   }
@@ -207,12 +243,16 @@ export class RoomView {
 
   onMember(member: Member): void {
     this.members.set(member.userId, member);
+    if (member.name) this.names.set(member.userId, member.name);
     this.refresh();
   }
 
   onMemberRemoved(userId: string): void {
     this.members.delete(userId);
     this.clearTyping(userId);
+    if (this.memberMenuFor === userId) this.memberMenuFor = null;
+    // A removal may be a ban: the bans list shown to moderators follows.
+    if (this.bans !== null && this.panel?.kind === 'members') void this.loadBans();
     this.refresh();
   }
 
@@ -274,9 +314,11 @@ export class RoomView {
     void this.loadMembers();
   }
 
-  /** The room summary changed (title, mute, members). */
+  /** The room summary changed (title, mute, members, settings, the viewer's role). */
   roomUpdated(): void {
     this.renderHeader();
+    this.renderComposerState();
+    if (this.panel?.kind === 'members' || this.panel?.kind === 'reports') this.renderPanel();
   }
 
   /** The page became visible again: what arrived meanwhile is now seen. */
@@ -290,14 +332,42 @@ export class RoomView {
   // ---- rendering -------------------------------------------------------------------------------------------
 
   private refresh(): void {
-    const sorted = [...this.messages.values()].sort(bySeq);
+    // Messages of users the viewer blocked are left out (the server still sends them: see GET /blocks).
+    const sorted = [...this.messages.values()].filter((m) => !this.host.blocks.has(m.senderId)).sort(bySeq);
     this.newestMineId = null;
     for (const m of sorted) if (m.senderId === this.host.meId && !m.local && !m.deletedAt) this.newestMineId = m.id;
     this.list.render(sorted);
     this.renderHistoryStatus();
     this.renderTyping();
     this.renderHeader();
+    this.renderComposerState();
     this.renderPanel();
+  }
+
+  /** The owner and admins of a group room moderate it (direct rooms have no moderation). */
+  private moderator(): boolean {
+    const room = this.host.room();
+    return room?.type === 'group' && (room.me?.role === 'owner' || room.me?.role === 'admin');
+  }
+
+  /**
+   * What the composer says about sending here: frozen (only owner/admins send), the viewer read-only until a time,
+   * or slow mode; the first two disable it, as the server would refuse the send.
+   */
+  private renderComposerState(): void {
+    const room = this.host.room();
+    if (!room) return;
+    const me = this.members.get(this.host.meId);
+    window.clearTimeout(this.silenceTimer);
+    if (room.frozen && !this.moderator()) return this.composer.setNotice('This room is frozen: only its owner and admins can send messages.', true);
+    if (silenced(me)) {
+      const left = Date.parse(me!.silencedUntil!) - Date.now();
+      if (left < 2 ** 31 - 1) this.silenceTimer = window.setTimeout(() => this.renderComposerState(), left + 50);
+      return this.composer.setNotice(`You are read-only in this room until ${untilText(me!.silencedUntil!)}.`, true);
+    }
+    const slow = room.slowModeSeconds ?? 0;
+    if (slow > 0 && !this.moderator()) return this.composer.setNotice(`Slow mode: you can send one message every ${slow >= 60 && slow % 60 === 0 ? `${slow / 60} minute${slow === 60 ? '' : 's'}` : `${slow} seconds`}.`);
+    this.composer.setNotice(null);
   }
 
   /** The members the viewer can `@`-mention (everybody but the viewer), by name. */
@@ -310,7 +380,7 @@ export class RoomView {
 
   private nameOf = (userId: string): string => {
     if (userId === this.host.meId) return this.members.get(userId)?.name ?? 'You';
-    return this.members.get(userId)?.name ?? `user ${userId.slice(0, 8)}`;
+    return this.members.get(userId)?.name ?? this.names.get(userId) ?? `user ${userId.slice(0, 8)}`;
   };
 
   private context(threads: boolean): MessageContext {
@@ -321,6 +391,8 @@ export class RoomView {
       nameOf: this.nameOf,
       mentionCandidates: () => this.mentionCandidates(),
       canDelete: (message) => message.senderId === this.host.meId || ['owner', 'admin'].includes(this.host.room()?.me?.role ?? ''),
+      canReport: (message) => !this.host.guest && message.senderId !== null && message.senderId !== this.host.meId && this.host.room()?.type === 'group',
+      report: (message) => reportDialog(this.host.api, message, this.nameOf(message.senderId!), () => toast('Thank you: the owner and admins of the room will look at it.')),
       seenLine: (message) => (threads ? this.seenLine(message) : null),
       react: (message, emoji, on) => void this.react(message, emoji, on),
       edit: (message, body) => this.edit(message, body),
@@ -364,8 +436,11 @@ export class RoomView {
             ? 'Online'
             : 'Offline'
           : 'Direct chat'
-        : `${room.memberCount} member${room.memberCount === 1 ? '' : 's'}${this.members.size ? `, ${online} online` : ''}${room.isPublic ? ' · public' : ''}`;
+        : `${room.memberCount} member${room.memberCount === 1 ? '' : 's'}${this.members.size ? `, ${online} online` : ''}${room.isPublic ? ' · public' : ''}${room.allowGuests ? ' · guests welcome' : ''}${room.frozen ? ' · frozen' : ''}${(room.slowModeSeconds ?? 0) > 0 ? ' · slow mode' : ''}`;
     this.notificationMenu.update(room);
+    // Notification settings are for accounts (guests get 403 GUEST_NOT_ALLOWED).
+    if (this.host.guest) this.notificationMenu.element.hidden = true;
+    const moderator = this.moderator();
     // A timed mute ends on its own: the header is drawn again then.
     window.clearTimeout(this.muteTimer);
     const until = room.me?.notifications?.mutedUntil ? Date.parse(room.me.notifications.mutedUntil) - Date.now() : NaN;
@@ -395,6 +470,33 @@ export class RoomView {
           icon('users', 16),
           h('span', { class: 'tool-label' }, 'Members'),
         ),
+        moderator
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'tool',
+                'aria-expanded': String(this.panel?.kind === 'reports'),
+                'data-focus': 'reports',
+                onclick: () => (this.panel?.kind === 'reports' ? this.closePanel() : this.openPanel({ kind: 'reports' })),
+              },
+              icon('flag', 16),
+              h('span', { class: 'tool-label' }, 'Reports'),
+            )
+          : null,
+        moderator
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'tool',
+                'data-focus': 'settings',
+                onclick: () => roomSettingsDialog(this.host.api, room, room.me?.role === 'owner', (updated) => this.host.roomChanged({ ...updated, me: this.host.room()?.me ?? updated.me })),
+              },
+              icon('settings', 16),
+              h('span', { class: 'tool-label' }, 'Settings'),
+            )
+          : null,
         room.type === 'group' && room.me?.role !== 'owner'
           ? h('button', { type: 'button', class: 'tool', 'data-focus': 'leave', onclick: () => void this.leave() }, icon('leave', 16), h('span', { class: 'tool-label' }, 'Leave'))
           : null,
@@ -405,13 +507,16 @@ export class RoomView {
 
   private openPanel(panel: Panel): void {
     this.panel = panel;
-    if (panel.kind === 'members') {
+    if (panel.kind !== 'thread') {
       this.thread?.composer.destroy();
       this.thread = null;
     }
+    this.memberMenuFor = null;
     this.renderHeader();
     this.renderPanel();
     this.sidePanel.querySelector<HTMLElement>('.panel-close')?.focus();
+    if (panel.kind === 'members' && this.moderator()) void this.loadBans();
+    if (panel.kind === 'reports') void this.loadReports();
   }
 
   private closePanel(): void {
@@ -421,7 +526,7 @@ export class RoomView {
     this.thread = null;
     this.renderHeader();
     this.renderPanel();
-    if (kind === 'members') this.header.querySelector<HTMLElement>('[data-focus="members"]')?.focus();
+    if (kind === 'members' || kind === 'reports') this.header.querySelector<HTMLElement>(`[data-focus="${kind}"]`)?.focus();
     else this.composer.focus();
   }
 
@@ -443,32 +548,246 @@ export class RoomView {
     this.sidePanel.hidden = this.panel === null;
     this.element.classList.toggle('with-panel', this.panel !== null);
     if (this.panel?.kind === 'members') this.renderMembers();
+    else if (this.panel?.kind === 'reports') this.renderReports();
     else if (this.panel?.kind === 'thread') this.renderThread();
   }
 
   private renderMembers(): void {
+    const room = this.host.room();
     const active = document.activeElement instanceof HTMLElement && this.sidePanel.contains(document.activeElement) ? document.activeElement : null;
+    const focusKey = active?.dataset.focus;
     const members = [...this.members.values()].sort((a, b) => Number(b.online) - Number(a.online) || (a.name ?? a.userId).localeCompare(b.name ?? b.userId));
-    this.panelFrame(
-      'Members',
+    const moderator = this.moderator();
+    const sections: HTMLElement[] = [];
+    if (moderator) sections.push(this.addMemberSearch());
+    sections.push(
       h(
         'ul',
-        { class: 'member-list' },
+        { class: 'member-list', 'aria-label': 'Members' },
         ...members.map((member) => {
           const name = member.name ?? member.userId;
           const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name), h('span', { class: `presence-dot ${member.online ? 'online' : 'offline'}` }));
           avatar.style.setProperty('--hue', String(hue(name)));
+          const state = [member.online ? 'online' : 'offline', member.role === 'member' ? null : member.role, member.guest ? 'guest' : null, silenced(member) ? `read-only until ${untilText(member.silencedUntil!)}` : null, this.host.blocks.has(member.userId) ? 'blocked' : null]
+            .filter(Boolean)
+            .join(' · ');
+          const menu =
+            member.userId === this.host.meId || !room
+              ? null
+              : memberMenu(member.userId, name, this.memberActions(room, member, name), this.memberMenuFor === member.userId, (open) => {
+                  this.memberMenuFor = open ? member.userId : null;
+                  this.renderMembers();
+                  const target = open ? `#member-menu-${CSS.escape(member.userId.replace(/[^A-Za-z0-9_-]/g, '_'))} [role="menuitem"]` : `[data-focus="member-${CSS.escape(member.userId)}"]`;
+                  this.sidePanel.querySelector<HTMLElement>(target)?.focus();
+                });
           return h(
             'li',
-            { class: 'member' },
+            { class: 'member', 'data-user-id': member.userId },
             avatar,
-            h('span', { class: 'member-name' }, member.userId === this.host.meId ? `${name} (you)` : name),
-            h('span', { class: 'member-state' }, `${member.online ? 'online' : 'offline'}${member.role === 'member' ? '' : ` · ${member.role}`}`),
+            h('span', { class: 'member-text' }, h('span', { class: 'member-name' }, member.userId === this.host.meId ? `${name} (you)` : name), h('span', { class: 'member-state' }, state)),
+            menu,
           );
         }),
       ),
     );
+    if (moderator && this.bans && this.bans.length > 0) {
+      sections.push(
+        h(
+          'section',
+          { class: 'panel-section', 'aria-labelledby': 'bans-heading' },
+          h('h4', { id: 'bans-heading', class: 'panel-subheading' }, 'Banned'),
+          h(
+            'ul',
+            { class: 'member-list' },
+            ...this.bans.map((ban) => {
+              const name = this.names.get(ban.userId) ?? ban.userId;
+              const details = [ban.reason, ban.until ? `until ${untilText(ban.until)}` : 'until lifted'].filter(Boolean).join(' · ');
+              return h(
+                'li',
+                { class: 'member ban', 'data-user-id': ban.userId },
+                h('span', { class: 'member-text' }, h('span', { class: 'member-name' }, name), h('span', { class: 'member-state' }, details)),
+                h('button', { type: 'button', class: 'tool', 'aria-label': `Lift the ban of ${name}`, 'data-focus': `unban-${ban.userId}`, onclick: () => void this.unban(ban.userId, name) }, 'Lift ban'),
+              );
+            }),
+          ),
+        ),
+      );
+    }
+    this.panelFrame('Members', h('div', { class: 'panel-scroll' }, ...sections));
     if (active?.classList.contains('panel-close')) this.sidePanel.querySelector<HTMLElement>('.panel-close')?.focus();
+    else if (focusKey) this.sidePanel.querySelector<HTMLElement>(`[data-focus="${CSS.escape(focusKey)}"]`)?.focus();
+  }
+
+  /** What the viewer may do to a member: block (any account), and moderate (owner: anybody else; admin: members). */
+  private memberActions(room: Room, member: Member, name: string): MemberActions {
+    const actions: MemberActions = {};
+    const api = this.host.api;
+    if (!this.host.guest) {
+      const blocked = this.host.blocks.has(member.userId);
+      actions.block = {
+        blocked,
+        toggle: () =>
+          void this.host.blocks.set(member.userId, !blocked).then(
+            () => toast(blocked ? `${name} is unblocked.` : `${name} is blocked: their messages are hidden, and they cannot message or add you.`),
+            (error: unknown) => toast(errorText(error, 'them'), 'error'),
+          ),
+      };
+    }
+    const myRole = room.me?.role;
+    const canModerate = room.type === 'group' && member.role !== 'owner' && (myRole === 'owner' || (myRole === 'admin' && member.role === 'member'));
+    if (!canModerate) return actions;
+    const run = (work: Promise<unknown>, done: string) => void work.then(() => toast(done), (error: unknown) => toast(errorText(error, 'them'), 'error'));
+    if (myRole === 'owner') {
+      const next = member.role === 'admin' ? 'member' : 'admin';
+      actions.role = { next, set: () => run(api.updateMember(this.roomId, member.userId, { role: next }), next === 'admin' ? `${name} is now an admin.` : `${name} is no longer an admin.`) };
+    }
+    actions.silence = {
+      silenced: silenced(member),
+      silence: () => silenceDialog(api, this.roomId, { userId: member.userId, name }, () => toast(`${name} is read-only for now.`)),
+      lift: () => run(api.updateMember(this.roomId, member.userId, { silencedUntil: null }), `${name} can send again.`),
+    };
+    actions.ban = () => banDialog(api, room, { userId: member.userId, name }, () => toast(`${name} is banned from ${room.title}.`));
+    actions.remove = async () => {
+      if (await confirmDialog(`Remove ${name} from ${room.title}?`, 'Remove')) run(api.removeMember(this.roomId, member.userId), `${name} was removed.`);
+    };
+    return actions;
+  }
+
+  /** Owner/admins add people by username; a refusal (banned, blocked, a guest) says why in plain words. */
+  private addMemberSearch(): HTMLElement {
+    const search = userSearch(
+      this.host.api,
+      'Add a member',
+      (account) => {
+        search.input.value = '';
+        search.refresh();
+        this.host.api.addMember(this.roomId, account.id).then(
+          (member) => {
+            this.onMember(member);
+            toast(`${account.username} was added.`);
+          },
+          (error: unknown) => toast(errorText(error, 'them'), 'error'),
+        );
+      },
+      () => new Set(this.members.keys()),
+    );
+    search.input.dataset.focus = 'add-member';
+    search.input.placeholder = 'Username';
+    return h('div', { class: 'panel-section add-member' }, search.element);
+  }
+
+  private async loadBans(): Promise<void> {
+    try {
+      const bans: Ban[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await this.host.api.bans(this.roomId, cursor);
+        bans.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor && bans.length < 500);
+      this.bans = bans;
+      if (this.panel?.kind === 'members') this.renderMembers();
+    } catch {
+      this.bans = null;
+    }
+  }
+
+  private async unban(userId: string, name: string): Promise<void> {
+    try {
+      await this.host.api.unban(this.roomId, userId);
+      toast(`The ban of ${name} is lifted.`);
+      await this.loadBans();
+    } catch (error) {
+      toast(errorText(error, 'them'), 'error');
+    }
+  }
+
+  // ---- reports (owner/admins) -------------------------------------------------------------------------------
+
+  /** The open reports, with the messages they are about (from the history, else fetched; null when gone). */
+  private async loadReports(): Promise<void> {
+    try {
+      const reports: Report[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await this.host.api.reports(this.roomId, cursor);
+        reports.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor && reports.length < 500);
+      await Promise.all(
+        reports
+          .filter((report) => !this.reported.has(report.messageId))
+          .map(async (report) => {
+            const known = [...this.messages.values()].find((m) => m.id === report.messageId);
+            this.reported.set(report.messageId, known ?? (await this.host.api.message(this.roomId, report.messageId).catch(() => null)));
+          }),
+      );
+      this.reports = reports;
+    } catch (error) {
+      this.reports = [];
+      toast(`Could not load the reports: ${errorText(error)}`, 'error');
+    }
+    if (this.panel?.kind === 'reports') this.renderReports();
+  }
+
+  private renderReports(): void {
+    const reports = this.reports;
+    const active = document.activeElement instanceof HTMLElement && this.sidePanel.contains(document.activeElement) ? document.activeElement.dataset.focus : undefined;
+    const refresh = h('button', { type: 'button', class: 'tool', 'data-focus': 'reports-refresh', onclick: () => void this.loadReports() }, 'Refresh');
+    const content =
+      reports === null
+        ? h('p', { class: 'hint panel-note' }, 'Loading reports…')
+        : reports.length === 0
+          ? h('p', { class: 'hint panel-note' }, 'No open reports.')
+          : h(
+              'ul',
+              { class: 'report-list', 'aria-label': 'Open reports' },
+              ...reports.map((report) => {
+                const message = this.reported.get(report.messageId) ?? [...this.messages.values()].find((m) => m.id === report.messageId) ?? null;
+                const sender = message?.senderId ? this.nameOf(message.senderId) : 'Unknown';
+                const text = !message ? 'The message is no longer available.' : message.deletedAt ? 'Message deleted' : message.body || 'An image';
+                return h(
+                  'li',
+                  { class: 'report', 'data-report-id': report.id },
+                  h('blockquote', { class: 'quote' }, h('strong', {}, sender), ' ', text),
+                  h('p', { class: 'report-reason' }, h('span', { class: 'report-by' }, `${this.nameOf(report.reporterId)}: `), report.reason),
+                  h('p', { class: 'hint' }, h('time', { datetime: report.createdAt }, fullTime(report.createdAt))),
+                  h(
+                    'div',
+                    { class: 'report-actions' },
+                    message && !message.deletedAt
+                      ? h('button', { type: 'button', class: 'tool', 'data-focus': `report-delete-${report.id}`, onclick: () => void this.deleteReported(report, message) }, 'Delete message')
+                      : null,
+                    h('button', { type: 'button', class: 'tool', 'data-focus': `report-resolve-${report.id}`, onclick: () => void this.resolve(report) }, 'Resolve'),
+                  ),
+                );
+              }),
+            );
+    this.panelFrame('Reports', h('div', { class: 'panel-scroll' }, h('div', { class: 'panel-toolbar' }, refresh), content));
+    if (active) this.sidePanel.querySelector<HTMLElement>(`[data-focus="${CSS.escape(active)}"]`)?.focus();
+  }
+
+  private async resolve(report: Report): Promise<void> {
+    try {
+      await this.host.api.resolveReport(this.roomId, report.id);
+      this.reports = (this.reports ?? []).filter((r) => r.id !== report.id);
+      this.renderReports();
+      this.sidePanel.querySelector<HTMLElement>('[data-focus="reports-refresh"]')?.focus();
+    } catch (error) {
+      toast(errorText(error), 'error');
+    }
+  }
+
+  /** Deletes the reported message for everybody, which settles the report too. */
+  private async deleteReported(report: Report, message: Message): Promise<void> {
+    if (!(await confirmDialog('Delete this message for everybody?', 'Delete'))) return;
+    try {
+      await this.host.api.remove(this.roomId, message.id);
+      this.reported.set(message.id, { ...message, body: '', images: [], deletedAt: new Date().toISOString() });
+      await this.resolve(report);
+    } catch (error) {
+      toast(errorText(error), 'error');
+    }
   }
 
   // ---- threads ---------------------------------------------------------------------------------------------
@@ -512,7 +831,7 @@ export class RoomView {
     const thread = this.thread;
     if (!thread || this.panel?.kind !== 'thread') return;
     const parent = [...this.messages.values()].find((m) => m.id === thread.parentId);
-    thread.list.render([...(parent ? [parent] : []), ...[...thread.replies.values()].sort(bySeq)]);
+    thread.list.render([...(parent ? [parent] : []), ...[...thread.replies.values()].filter((m) => !this.host.blocks.has(m.senderId)).sort(bySeq)]);
     if (!this.sidePanel.contains(thread.list.element)) {
       const scroller = h('div', { class: 'thread-messages' }, thread.list.element);
       this.panelFrame('Thread', scroller, thread.composer.element);

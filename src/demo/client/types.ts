@@ -3,11 +3,19 @@
 export interface Account {
   id: string;
   username: string;
+  /** A guest of the server (`POST /auth/guest`): `username` is the name the guest chose. */
+  guest?: boolean;
 }
 
 export interface AuthResponse {
   accessToken: string;
   user: Account;
+}
+
+/** `POST /api/v1/auth/guest`: a guest has a chosen name, not a username. */
+export interface GuestAuthResponse {
+  accessToken: string;
+  user: { id: string; name: string; guest: true };
 }
 
 export interface Page<T> {
@@ -49,6 +57,12 @@ export interface Room {
   lastSeq: number;
   version: number;
   memberCount: number;
+  /** Guests may join (public group rooms only). */
+  allowGuests?: boolean;
+  /** Members other than owner/admins may send one message per this many seconds; 0: off. */
+  slowModeSeconds?: number;
+  /** Only owner/admins may send. */
+  frozen?: boolean;
   me: RoomMe | null;
 }
 
@@ -61,7 +75,49 @@ export interface Member {
   lastDeliveredSeq: number;
   muted: boolean;
   online: boolean;
+  /** Read-only until then (ISO-8601); null or past: may send. */
+  silencedUntil?: string | null;
+  guest?: boolean;
 }
+
+/** A ban from a room (`PUT /rooms/{roomId}/bans/{userId}`). */
+export interface Ban {
+  userId: string;
+  reason: string | null;
+  until: string | null;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** A member's report of a message, open until an owner/admin (or a server administrator) resolves it. */
+export interface Report {
+  id: string;
+  messageId: string;
+  roomId: string;
+  reporterId: string;
+  reason: string;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+/** One entry of `GET /blocks`: a user the caller blocked. */
+export interface Block {
+  userId: string;
+  createdAt: string;
+}
+
+/** One entry of the server's audit log (`GET /admin/audit`). */
+export interface AuditEntry {
+  id: string;
+  actorId: string;
+  action: string;
+  target: { type: string; id: string };
+  roomId?: string | null;
+  createdAt: string;
+  details: Record<string, unknown> | null;
+}
+
+export type SystemEvent = 'member.joined' | 'member.left' | 'member.added' | 'member.removed' | 'member.banned' | 'room.renamed' | 'room.created';
 
 export interface Image {
   id: string;
@@ -85,7 +141,10 @@ export interface Message {
   id: string;
   roomId: string;
   seq: number;
-  senderId: string;
+  /** `system`: a membership or room change written into the history (no sender, no actions). */
+  type?: 'user' | 'system';
+  /** Null for system messages. */
+  senderId: string | null;
   body: string;
   parentId: string | null;
   replyCount: number;
@@ -99,6 +158,7 @@ export interface Message {
   editedAt: string | null;
   deletedAt: string | null;
   version: number;
+  system?: { event: SystemEvent; actorId: string | null; targetId: string | null } | null;
 }
 
 export interface Changes {
@@ -133,7 +193,7 @@ export interface Presence {
   lastSeenAt: string | null;
 }
 
-export type Ack<T> = { ok: true; data: T } | { ok: false; error: { statusCode: number; message: string } };
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: { statusCode: number; message: string; code?: string; retryAfterSeconds?: number } };
 
 export interface ServerEvents {
   'message.created': (payload: { roomId: string; version: number; message: Message }) => void;
