@@ -19,6 +19,7 @@ const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env.PARLEY_DEMO_SCREENSHOTS ? join(ROOT, 'docs') : null;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const WAIT = 10_000;
+const ADMIN_PROBE = '/api/v1/chat/admin/audit?limit=1';
 
 interface Person {
   name: string;
@@ -42,6 +43,7 @@ interface PageImage {
 declare const document: { querySelector(selector: string): PageImage | null; querySelectorAll(selector: string): Iterable<PageImage> };
 declare const sessionStorage: { getItem(key: string): string | null };
 declare const location: { hash: string };
+declare function getComputedStyle(element: unknown): { justifyContent: string };
 
 describe('demo web client (postgres, chromium)', () => {
   let t: TestApp;
@@ -58,7 +60,7 @@ describe('demo web client (postgres, chromium)', () => {
     await t?.close();
   });
 
-  const open = async (name: string, viewport = { width: 1280, height: 800 }): Promise<Person> => {
+  const open = async (name: string, viewport = { width: 1280, height: 800 }, url = t.url): Promise<Person> => {
     const context = await browser.newContext({ viewport, deviceScaleFactor: 1, reducedMotion: 'reduce' });
     context.setDefaultTimeout(WAIT);
     const page = await context.newPage();
@@ -68,10 +70,12 @@ describe('demo web client (postgres, chromium)', () => {
       void dialog.dismiss();
     });
     page.on('console', (message) => {
-      if (message.type() === 'error') person.errors.push(message.text());
+      // The client asks `GET /admin/audit?limit=1` to learn whether the user is a server administrator: the 404 of
+      // everybody else is its expected answer, which the browser logs all the same.
+      if (message.type() === 'error' && !message.location().url.includes(ADMIN_PROBE)) person.errors.push(message.text());
     });
     page.on('pageerror', (error) => person.errors.push(error.message));
-    await page.goto(`${t.url}/`);
+    await page.goto(`${url}/`);
     people.push(person);
     return person;
   };
@@ -552,6 +556,300 @@ describe('demo web client (postgres, chromium)', () => {
       await pushApp.close();
     }
   }, 45_000);
+  /**
+   * Moderation, blocks, guests and administration, on a server of their own whose `ADMIN_USERNAMES` names one
+   * account: an owner and a member moderate and report in a group room, a guest joins a room that allows guests
+   * (at phone width), and the administrator uses the administration page.
+   */
+  describe('moderation, guests and administration', () => {
+    let m: TestApp;
+    const olga = `olga_${suffix}`;
+    const mark = `mark_${suffix}`;
+    const root = `root_${suffix}`;
+    const square = `Town square ${suffix}`;
+    const crowd: Person[] = [];
+    /** Console errors other than refused requests (a refusal is what some steps test; the browser logs each). */
+    const unexpected = (person: Person) => person.errors.filter((error) => !error.startsWith('Failed to load resource'));
+
+    beforeAll(async () => {
+      const { databaseUrl: _, ...withAdmin } = loadConfig({
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
+        AUTH_RATE_LIMIT: '100000',
+        RATE_LIMITS: 'off',
+        DATA_DIR: 'memory://',
+        ADMIN_USERNAMES: root,
+      });
+      m = await startTestApp('postgres', withAdmin);
+    }, 60_000);
+    afterAll(async () => {
+      for (const person of crowd) await person.context.close();
+      await m?.close();
+    });
+
+    const person = async (name: string, viewport?: { width: number; height: number }): Promise<Person> => {
+      const someone = await open(name, viewport, m.url);
+      crowd.push(someone);
+      return someone;
+    };
+    const find = (name: string) => crowd.find((p) => p.name === name && p.page.viewportSize()?.width === 1280)!;
+    const membersPanel = (page: Page) => page.getByRole('complementary');
+    const menuOf = async (page: Page, name: string) => {
+      await membersPanel(page).getByRole('button', { name: `Actions for ${name}` }).click();
+      return page.getByRole('menu', { name: `Actions for ${name}` });
+    };
+    const composerNotice = (page: Page) => page.locator('.room-column .composer-notice');
+
+    it('lets the owner set the room up, moderate its members and work through reports; members report and block', async () => {
+      const owner = await person(olga);
+      const member = await person(mark);
+      await signIn(owner, 'Create account');
+      await signIn(member, 'Create account');
+      // Neither is a server administrator: no administration link.
+      expect(await owner.page.getByRole('link', { name: 'Administration' }).isHidden()).toBe(true);
+
+      await owner.page.getByRole('button', { name: 'New group' }).click();
+      const create = owner.page.getByRole('dialog', { name: 'New group room' });
+      await create.getByLabel('Title').fill('Town hall');
+      await create.getByLabel('Add members by username').fill(mark);
+      await create.getByRole('button', { name: mark }).click();
+      await create.getByRole('listitem').filter({ hasText: mark }).waitFor();
+      await create.getByRole('button', { name: 'Create room' }).click();
+      await owner.page.getByRole('heading', { name: 'Town hall' }).waitFor();
+      await member.page.getByRole('link', { name: /^Town hall/ }).click();
+      await member.page.getByRole('heading', { name: 'Town hall' }).waitFor();
+
+      // The room's creation is in the history as a system message: centred, muted, without actions, never unread.
+      const created = member.page.locator('.room-column .msg-system').first();
+      await created.waitFor();
+      expect(await created.locator('.msg-actions').count()).toBe(0);
+      expect(await created.evaluate((element) => getComputedStyle(element).justifyContent)).toBe('center');
+
+      // Settings: rename, describe, make public with guests, slow mode 30 s. The member sees each change.
+      await owner.page.getByRole('button', { name: 'Settings' }).click();
+      const settings = owner.page.getByRole('dialog', { name: 'Room settings' });
+      expect(await settings.getByLabel('Allow guests').isDisabled()).toBe(true); // private rooms take no guests
+      await settings.getByLabel('Title').fill(square);
+      await settings.getByLabel('Description').fill('Everybody welcome');
+      await settings.getByLabel(/^Public/).check();
+      await settings.getByLabel('Allow guests').check();
+      await settings.getByLabel(/^Slow mode/).selectOption('30');
+      const patch = owner.page.waitForRequest((request) => request.method() === 'PATCH' && /\/rooms\/[^/]+$/.test(request.url()));
+      await settings.getByRole('button', { name: 'Save' }).click();
+      expect((await patch).postDataJSON()).toEqual({ title: square, description: 'Everybody welcome', isPublic: true, allowGuests: true, slowModeSeconds: 30 });
+      await member.page.getByRole('heading', { name: square }).waitFor();
+      await member.page.getByText(/· public · guests welcome · slow mode$/).waitFor();
+      await member.page.locator('.room-column .msg-system[data-event="room.renamed"]').waitFor();
+      await composerNotice(member.page).filter({ hasText: 'Slow mode: you can send one message every 30 seconds.' }).waitFor();
+
+      // Slow mode: the second message within 30 s is refused, in plain words with the wait.
+      await composer(member.page).fill('First!');
+      await composer(member.page).press('Enter');
+      await message(owner.page, 'First!').waitFor();
+      await composer(member.page).fill('Second, too soon');
+      await composer(member.page).press('Enter');
+      await message(member.page, 'Second, too soon').locator('.msg-failed').filter({ hasText: /Slow mode is on: you can send again in \d+ seconds/ }).waitFor();
+
+      // Frozen: only the owner and admins send; the member's box says so and is disabled.
+      await owner.page.getByRole('button', { name: 'Settings' }).click();
+      await settings.getByLabel(/^Slow mode/).selectOption('0');
+      await settings.getByLabel(/^Frozen/).check();
+      await settings.getByRole('button', { name: 'Save' }).click();
+      await composerNotice(member.page).filter({ hasText: 'This room is frozen: only its owner and admins can send messages.' }).waitFor();
+      expect(await composer(member.page).isDisabled()).toBe(true);
+      await owner.page.getByRole('button', { name: 'Settings' }).click();
+      await settings.getByLabel(/^Frozen/).uncheck();
+      await settings.getByRole('button', { name: 'Save' }).click();
+      await composerNotice(member.page).waitFor({ state: 'hidden' });
+      expect(await composer(member.page).isDisabled()).toBe(false);
+
+      // A member reports the owner's message; the owner finds it in the reports queue and resolves it.
+      await composer(owner.page).fill('The vote is tomorrow');
+      await composer(owner.page).press('Enter');
+      await message(member.page, 'The vote is tomorrow').hover();
+      expect(await message(member.page, 'First!').getByRole('button', { name: 'Report message' }).count()).toBe(0); // not one's own
+      await message(member.page, 'The vote is tomorrow').getByRole('button', { name: 'Report message' }).click();
+      const report = member.page.getByRole('dialog', { name: 'Report message' });
+      await report.getByLabel('What is wrong with it?').fill('Misleading date');
+      await report.getByRole('button', { name: 'Report', exact: true }).click();
+      await member.page.getByText('Thank you: the owner and admins of the room will look at it.').waitFor();
+      await owner.page.getByRole('button', { name: 'Reports' }).click();
+      const queued = membersPanel(owner.page).locator('.report').filter({ hasText: 'Misleading date' });
+      await queued.getByText('The vote is tomorrow').waitFor();
+      await queued.getByText(`${mark}:`).waitFor();
+      await queued.getByRole('button', { name: 'Resolve' }).click();
+      await membersPanel(owner.page).getByText('No open reports.').waitFor();
+      await owner.page.getByRole('button', { name: 'Close reports' }).click();
+
+      // Roles: the owner makes the member an admin, and back.
+      await owner.page.getByRole('button', { name: 'Members' }).click();
+      const markRow = (page: Page) => membersPanel(page).locator('.member:not(.ban)').filter({ hasText: mark });
+      await (await menuOf(owner.page, mark)).getByRole('menuitem', { name: 'Make admin' }).click();
+      await markRow(owner.page).getByText(/· admin/).waitFor();
+      await member.page.getByRole('button', { name: 'Settings' }).waitFor(); // an admin gets the room's tools
+      await (await menuOf(owner.page, mark)).getByRole('menuitem', { name: 'Make member' }).click();
+      await expectGone(member.page.getByRole('button', { name: 'Settings' }));
+
+      // Silence until a time: the member is read-only, then the owner lifts it.
+      await (await menuOf(owner.page, mark)).getByRole('menuitem', { name: 'Silence…' }).click();
+      const silence = owner.page.getByRole('dialog', { name: `Silence ${mark}` });
+      await silence.getByRole('button', { name: '1 hour' }).click();
+      await silence.getByRole('button', { name: 'Silence', exact: true }).click();
+      await composerNotice(member.page).filter({ hasText: /^You are read-only in this room until / }).waitFor();
+      expect(await composer(member.page).isDisabled()).toBe(true);
+      await markRow(owner.page).getByText(/read-only until/).waitFor();
+      await (await menuOf(owner.page, mark)).getByRole('menuitem', { name: 'Lift silence' }).click();
+      await composerNotice(member.page).waitFor({ state: 'hidden' });
+
+      // Blocking from a member's menu hides the blocked user's messages, and unblocking shows them again.
+      await member.page.getByRole('button', { name: 'Members' }).click();
+      await (await menuOf(member.page, olga)).getByRole('menuitem', { name: 'Block' }).click();
+      await expectGone(message(member.page, 'The vote is tomorrow'));
+      const memberAuth = { Authorization: `Bearer ${(await sessionOf(member.page)).token}` };
+      const ownerId = (await sessionOf(owner.page)).user.id;
+      expect(((await m.http().get('/api/v1/chat/blocks').set(memberAuth).expect(200)).body as { items: Array<{ userId: string }> }).items.map((b) => b.userId)).toEqual([ownerId]);
+      await member.page.reload();
+      await member.page.getByRole('heading', { name: square }).waitFor();
+      await message(member.page, 'First!').waitFor();
+      expect(await message(member.page, 'The vote is tomorrow').count()).toBe(0); // still hidden after a reload (GET /blocks)
+      await member.page.getByRole('button', { name: 'Members' }).click();
+      await (await menuOf(member.page, olga)).getByRole('menuitem', { name: 'Unblock' }).click();
+      await message(member.page, 'The vote is tomorrow').waitFor();
+      await member.page.getByRole('button', { name: 'Close members' }).click();
+
+      // Ban with a reason: the member leaves the room at once, cannot join again, and is back once it is lifted.
+      await (await menuOf(owner.page, mark)).getByRole('menuitem', { name: 'Ban…' }).click();
+      const ban = owner.page.getByRole('dialog', { name: `Ban ${mark}` });
+      await ban.getByLabel('Reason (optional)').fill('Spamming the vote');
+      await ban.getByRole('button', { name: 'Ban', exact: true }).click();
+      await member.page.getByText(`You are no longer in ${square}`).waitFor();
+      await expectGone(member.page.getByRole('link', { name: new RegExp(`^${square}`) }));
+      const banned = membersPanel(owner.page).locator('.ban').filter({ hasText: mark });
+      await banned.getByText('Spamming the vote · until lifted').waitFor();
+      await expectGone(markRow(owner.page));
+      await owner.page.locator('.room-column .msg-system[data-event="member.banned"]').waitFor();
+      await member.page.getByRole('button', { name: 'Browse public' }).click();
+      await member.page.getByRole('dialog', { name: 'Public rooms' }).getByRole('button', { name: `Join ${square}` }).click();
+      await member.page.getByText('You are banned from this room.').waitFor();
+      await member.page.keyboard.press('Escape');
+      await banned.getByRole('button', { name: `Lift the ban of ${mark}` }).click();
+      await expectGone(banned);
+      await member.page.getByRole('button', { name: 'Browse public' }).click();
+      await member.page.getByRole('dialog', { name: 'Public rooms' }).getByRole('button', { name: `Join ${square}` }).click();
+      await member.page.getByRole('heading', { name: square }).waitFor();
+      await markRow(owner.page).waitFor();
+
+      // Remove from the room, then add again by username from the members panel.
+      await (await menuOf(owner.page, mark)).getByRole('menuitem', { name: 'Remove from room' }).click();
+      await owner.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+      await member.page.getByText(`You are no longer in ${square}`).waitFor();
+      await expectGone(markRow(owner.page));
+      await membersPanel(owner.page).getByLabel('Add a member').fill(mark);
+      await membersPanel(owner.page).getByRole('button', { name: mark, exact: true }).click();
+      await markRow(owner.page).waitFor();
+      await member.page.getByRole('link', { name: new RegExp(`^${square}`) }).waitFor();
+
+      for (const someone of [owner, member]) {
+        expect(someone.dialogs).toEqual([]);
+        expect(unexpected(someone)).toEqual([]);
+      }
+    }, 90_000);
+
+    it('lets a guest join with a name at phone width, chat in a room that allows guests, and leave when guests are turned off', async () => {
+      const owner = find(olga);
+      const guest = await person('Gus the guest', { width: 390, height: 844 });
+      await guest.page.getByLabel('Guest name').fill('Gus');
+      await guest.page.getByRole('button', { name: 'Join as guest' }).click();
+      await guest.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
+      // A guest creates nothing: the rooms open to guests are offered at once.
+      expect(await guest.page.getByRole('button', { name: 'New group' }).count()).toBe(0);
+      await guest.page.getByRole('heading', { name: 'Welcome, Gus' }).waitFor();
+      await guest.page.getByRole('button', { name: `Join ${square}` }).click();
+      await guest.page.getByRole('heading', { name: square }).waitFor();
+      expect(await guest.page.locator('.sidebar').isVisible()).toBe(false);
+      expect(await guest.page.getByRole('button', { name: 'Attach images' }).isHidden()).toBe(true);
+      await composer(guest.page).fill('Hello from a guest');
+      await composer(guest.page).press('Enter');
+      await message(owner.page, 'Hello from a guest').waitFor();
+      expect(await message(guest.page, 'First!').getByRole('button', { name: 'Report message' }).count()).toBe(0);
+      // The owner's members panel is still open: the guest shows there, marked.
+      await membersPanel(owner.page).locator('.member').filter({ hasText: 'Gus' }).getByText(/guest/).waitFor();
+      await guest.page.mouse.move(0, 0);
+      await shoot(guest.page, 'demo-guest-phone.png');
+
+      // Turning guests off removes them.
+      await owner.page.getByRole('button', { name: 'Settings' }).click();
+      const settings = owner.page.getByRole('dialog', { name: 'Room settings' });
+      await settings.getByLabel('Allow guests').uncheck();
+      await settings.getByRole('button', { name: 'Save' }).click();
+      await guest.page.getByText(`You are no longer in ${square}`).waitFor();
+      await guest.page.getByRole('heading', { name: 'Welcome, Gus' }).waitFor();
+      expect(guest.dialogs).toEqual([]);
+      expect(unexpected(guest)).toEqual([]);
+    }, 45_000);
+
+    it('gives the administrator an administration page: rooms, reports, server-wide bans and the audit log', async () => {
+      const owner = find(olga);
+      const member = find(mark);
+      const admin = await person(root);
+      await signIn(admin, 'Create account');
+      await admin.page.getByRole('link', { name: 'Administration' }).click();
+      await admin.page.getByRole('heading', { name: 'Administration' }).waitFor();
+
+      // Rooms: every room, found by its title, though the administrator is in none of them.
+      await admin.page.getByLabel('Search rooms').fill(square);
+      const room = admin.page.locator('.admin-item').filter({ hasText: square });
+      await room.getByText(/public group · 2 members/).waitFor();
+
+      // Reports of every room: the member reports a message, the administrator resolves it.
+      await member.page.getByRole('link', { name: new RegExp(`^${square}`) }).click();
+      await message(member.page, 'Hello from a guest').hover();
+      await message(member.page, 'Hello from a guest').getByRole('button', { name: 'Report message' }).click();
+      await member.page.getByRole('dialog', { name: 'Report message' }).getByLabel('What is wrong with it?').fill('Off topic');
+      await member.page.getByRole('dialog', { name: 'Report message' }).getByRole('button', { name: 'Report', exact: true }).click();
+      await admin.page.getByRole('tab', { name: 'Reports' }).click();
+      const reported = admin.page.locator('.admin-item').filter({ hasText: 'Off topic' });
+      await reported.getByText(`In ${square}`).waitFor();
+      await reported.getByRole('button', { name: 'Resolve' }).click();
+      await admin.page.getByText('No open reports.').waitFor();
+
+      // A server-wide ban logs the member out with the reason in plain words; lifted, they log in again.
+      await admin.page.getByRole('tab', { name: 'Users' }).click();
+      await admin.page.getByLabel('Find a user by username').fill(mark);
+      await admin.page.getByRole('button', { name: mark, exact: true }).click();
+      expect(await admin.page.getByLabel('User id').inputValue()).toBe((await sessionOf(member.page)).user.id);
+      await admin.page.getByLabel('Reason (optional)').fill('Spam');
+      await admin.page.getByRole('button', { name: 'Ban from server' }).click();
+      await admin.page.getByText(`${mark} is banned from the server.`).waitFor();
+      await member.page.getByRole('button', { name: 'Log in' }).waitFor();
+      await member.page.locator('#login-error').filter({ hasText: /banned/i }).waitFor();
+      await admin.page.getByRole('button', { name: 'Lift ban' }).click();
+      await admin.page.getByText(`The server ban of ${mark} is lifted.`).waitFor();
+      await signIn(member, 'Log in');
+
+      // The audit log lists what was done, newest first.
+      await admin.page.getByRole('tab', { name: 'Audit log' }).click();
+      const audit = admin.page.getByRole('list', { name: 'Audit log' });
+      await audit.locator('.audit-entry').first().waitFor();
+      const actions = await audit.locator('.audit-action').allTextContents();
+      expect(actions.some((action) => /ban/i.test(action))).toBe(true);
+      expect(actions.some((action) => /report/i.test(action))).toBe(true);
+      await shoot(admin.page, 'demo-admin.png');
+
+      // Deleting a room from the administration page takes it from its members.
+      await admin.page.getByRole('tab', { name: 'Rooms' }).click();
+      await admin.page.getByLabel('Search rooms').fill(square);
+      await room.getByRole('button', { name: `Delete room ${square}` }).click();
+      await admin.page.getByRole('dialog').getByRole('button', { name: 'Delete room' }).click();
+      await expectGone(room);
+      await expectGone(owner.page.getByRole('link', { name: new RegExp(`^${square}`) }));
+      for (const someone of [owner, admin]) {
+        expect(someone.dialogs).toEqual([]);
+        expect(unexpected(someone)).toEqual([]);
+      }
+    }, 60_000);
+  });
+
 });
 
 async function expectGone(locator: Locator): Promise<void> {
