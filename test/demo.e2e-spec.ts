@@ -761,9 +761,9 @@ describe('demo web client (postgres, chromium)', () => {
       await guest.page.getByLabel('Guest name').fill('Gus');
       await guest.page.getByRole('button', { name: 'Join as guest' }).click();
       await guest.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
-      // A guest creates nothing: the rooms open to guests are offered at once.
+      // A guest creates nothing: the rooms open to guests are offered at once, in the list of rooms.
       expect(await guest.page.getByRole('button', { name: 'New group' }).count()).toBe(0);
-      await guest.page.getByRole('heading', { name: 'Welcome, Gus' }).waitFor();
+      await guest.page.getByRole('heading', { name: 'Rooms open to guests' }).waitFor();
       await guest.page.getByRole('button', { name: `Join ${square}` }).click();
       await guest.page.getByRole('heading', { name: square }).waitFor();
       expect(await guest.page.locator('.sidebar').isVisible()).toBe(false);
@@ -783,7 +783,8 @@ describe('demo web client (postgres, chromium)', () => {
       await settings.getByLabel('Allow guests').uncheck();
       await settings.getByRole('button', { name: 'Save' }).click();
       await guest.page.getByText(`You are no longer in ${square}`).waitFor();
-      await guest.page.getByRole('heading', { name: 'Welcome, Gus' }).waitFor();
+      await guest.page.getByRole('heading', { name: 'Rooms open to guests' }).waitFor();
+      await expectGone(guest.page.getByRole('button', { name: `Join ${square}` }));
       expect(guest.dialogs).toEqual([]);
       expect(unexpected(guest)).toEqual([]);
     }, 45_000);

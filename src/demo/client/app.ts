@@ -43,6 +43,8 @@ export class ChatApp {
   /** The "Administration" button of the top bar, shown once the server says the user is an administrator. */
   private readonly adminLink: HTMLAnchorElement;
   private readonly blocks: BlockList;
+  /** A guest's rooms to join (public rooms that allow guests), loaded again whenever no room is open. */
+  private readonly guestRooms: HTMLElement;
   private ready = false;
   private readonly queued: Array<() => void> = [];
   private readonly catchingUp = new Map<string, Promise<void>>();
@@ -68,6 +70,7 @@ export class ChatApp {
     this.api = new Api(token, (error) => this.end(error ? errorText(error) : 'Your session has expired. Please log in again.'));
     this.images = new ImageCache(this.api);
     this.blocks = new BlockList(this.api);
+    this.guestRooms = h('div', { class: 'guest-rooms-list' });
     this.adminLink = h('a', { class: 'tool admin-link', href: ADMIN_HASH, hidden: true }, icon('shield', 16), h('span', { class: 'tool-label' }, 'Administration'));
     this.roomList = h('ul', { class: 'room-list', 'aria-labelledby': 'rooms-heading' });
     this.listStatus = h('p', { class: 'hint list-status', 'aria-live': 'polite' }, 'Loading your rooms…');
@@ -77,14 +80,17 @@ export class ChatApp {
     const sidebar = h(
       'nav',
       { class: 'sidebar', 'aria-label': 'Rooms' },
-      h(
-        'div',
-        { class: 'sidebar-actions' },
-        // Guests can neither create rooms nor open direct chats: they join the public rooms that allow guests.
-        me.guest ? null : h('button', { type: 'button', class: 'primary', onclick: () => newGroupDialog(this.api, this.me, (room) => this.added(room)) }, icon('plus', 16), 'New group'),
-        me.guest ? null : h('button', { type: 'button', onclick: () => directChatDialog(this.api, this.me, (room) => this.added(room)) }, icon('user', 16), 'Direct chat'),
-        h('button', { type: 'button', class: me.guest ? 'primary' : null, onclick: () => publicRoomsDialog(this.api, (room) => this.added(room), me.guest ? 'Rooms open to guests' : 'Public rooms') }, icon('globe', 16), me.guest ? 'Rooms open to guests' : 'Browse public'),
-      ),
+      // Guests can neither create rooms nor open direct chats: they join the public rooms that allow guests, listed
+      // in the sidebar (the list view at phone width) instead of the actions.
+      me.guest
+        ? h('section', { class: 'guest-rooms', 'aria-labelledby': 'guest-rooms-heading' }, h('h2', { id: 'guest-rooms-heading', class: 'sidebar-heading' }, 'Rooms open to guests'), this.guestRooms)
+        : h(
+            'div',
+            { class: 'sidebar-actions' },
+            h('button', { type: 'button', class: 'primary', onclick: () => newGroupDialog(this.api, this.me, (room) => this.added(room)) }, icon('plus', 16), 'New group'),
+            h('button', { type: 'button', onclick: () => directChatDialog(this.api, this.me, (room) => this.added(room)) }, icon('user', 16), 'Direct chat'),
+            h('button', { type: 'button', onclick: () => publicRoomsDialog(this.api, (room) => this.added(room)) }, icon('globe', 16), 'Browse public'),
+          ),
       h('h2', { id: 'rooms-heading', class: 'sidebar-heading' }, 'Your rooms'),
       this.listStatus,
       this.roomList,
@@ -307,6 +313,7 @@ export class ChatApp {
   // ---- the open room ---------------------------------------------------------------------------------------
 
   private readonly route = (): void => {
+    if (this.me.guest) replace(this.guestRooms, publicRoomsList(this.api, (room) => this.added(room), 'No room is open to guests right now.'));
     if (location.hash === ADMIN_HASH && !this.adminLink.hidden) return this.showAdmin();
     const roomId = roomFromHash();
     const previous = this.view?.roomId;
@@ -363,17 +370,7 @@ export class ChatApp {
   private showEmpty(): void {
     this.element.dataset.view = 'list';
     if (this.me.guest) {
-      // A guest starts with the rooms they may join.
-      replace(
-        this.roomPane,
-        h(
-          'div',
-          { class: 'empty-state guest-welcome' },
-          h('h2', {}, `Welcome, ${this.me.username}`),
-          h('p', {}, 'You are a guest: join one of the rooms open to guests.'),
-          publicRoomsList(this.api, (room) => this.added(room)),
-        ),
-      );
+      replace(this.roomPane, h('div', { class: 'empty-state' }, h('h2', {}, `Welcome, ${this.me.username}`), h('p', {}, 'You are a guest: join one of the rooms open to guests.')));
       return;
     }
     replace(

@@ -189,7 +189,7 @@ export function directChatDialog(api: Api, me: Account, opened: (room: Room) => 
  * The public rooms (for a guest: those that allow guests, which is what the server lists to guests), each with
  * Join, or Open when the viewer is in already; more pages on demand.
  */
-export function publicRoomsList(api: Api, opened: (room: Room, joined: boolean) => void): HTMLElement {
+export function publicRoomsList(api: Api, opened: (room: Room, joined: boolean) => void, emptyText = 'There are no public rooms yet.'): HTMLElement {
   const list = h('ul', { class: 'public-rooms', 'aria-busy': 'true' });
   const more = h('button', { type: 'button', hidden: true }, 'Load more');
   const status = h('p', { class: 'hint', 'aria-live': 'polite' }, 'Loading…');
@@ -225,7 +225,7 @@ export function publicRoomsList(api: Api, opened: (room: Room, joined: boolean) 
           ),
         );
       }
-      status.textContent = list.children.length === 0 ? 'There are no public rooms yet.' : '';
+      status.textContent = list.children.length === 0 ? emptyText : '';
       more.hidden = !cursor;
     } catch (failure) {
       status.textContent = `Could not load the rooms: ${errorText(failure)}`;
@@ -240,8 +240,8 @@ export function publicRoomsList(api: Api, opened: (room: Room, joined: boolean) 
 }
 
 /** Public rooms to browse and join (or open, when you are already in). */
-export function publicRoomsDialog(api: Api, opened: (room: Room, joined: boolean) => void, title = 'Public rooms'): void {
-  const { dialog, body, close } = modal(title);
+export function publicRoomsDialog(api: Api, opened: (room: Room, joined: boolean) => void): void {
+  const { dialog, body, close } = modal('Public rooms');
   body.append(
     publicRoomsList(api, (room, joined) => {
       close();
