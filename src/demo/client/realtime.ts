@@ -37,6 +37,7 @@ export class Realtime {
     });
     this.socket.on('session.closing', ({ reason }) => {
       if (reason === 'token_expired') handlers.refused('Your session has expired. Please log in again.');
+      else if (reason === 'user_banned') handlers.refused('Your account is banned from this server.');
     });
   }
 
