@@ -698,7 +698,10 @@ describe('demo web client (postgres, chromium)', () => {
       await composerNotice(member.page).filter({ hasText: /^You are read-only in this room until / }).waitFor();
       expect(await composer(member.page).isDisabled()).toBe(true);
       await markRow(owner.page).getByText(/read-only until/).waitFor();
-      await (await menuOf(owner.page, mark)).getByRole('menuitem', { name: 'Lift silence' }).click();
+      const silenced = await menuOf(owner.page, mark);
+      await owner.page.mouse.move(0, 0);
+      await shoot(owner.page, 'demo-moderation.png');
+      await silenced.getByRole('menuitem', { name: 'Lift silence' }).click();
       await composerNotice(member.page).waitFor({ state: 'hidden' });
 
       // Blocking from a member's menu hides the blocked user's messages, and unblocking shows them again.
