@@ -6,7 +6,8 @@ import { confirmDialog, fullTime, h, hue, initials, replace, shortTime, toast, u
 import type { ImageCache } from './images';
 import { MessageList, messageKey, type MessageContext } from './message-list';
 import type { Realtime } from './realtime';
-import type { Ban, Changes, Image, LocalMessage, Member, Message, Report, Room } from './types';
+import type { Ban, Changes, Image, LocalMessage, Member, Message, Room } from './types';
+import { ReportsPanel } from './reports-panel';
 import { icon } from './icons';
 import { mentionedIds, type MentionCandidate } from './mentions';
 import { NotificationMenu } from './notifications';
@@ -91,9 +92,8 @@ export class RoomView {
   private memberMenuFor: string | null = null;
   /** The room's bans, for its owner and admins (loaded with the members panel). */
   private bans: Ban[] | null = null;
-  /** The room's open reports (loaded with the reports panel), and the messages they are about. */
-  private reports: Report[] | null = null;
-  private readonly reported = new Map<string, Message | null>();
+  /** The room's open reports, while that panel is open. */
+  private reportsPanel: ReportsPanel | null = null;
   /** Draws the composer again when the viewer's read-only time ends. */
   private silenceTimer: number | undefined;
   private readonly stopBlocks: () => void;
@@ -507,6 +507,7 @@ export class RoomView {
 
   private openPanel(panel: Panel): void {
     this.panel = panel;
+    this.reportsPanel = null;
     if (panel.kind !== 'thread') {
       this.thread?.composer.destroy();
       this.thread = null;
@@ -516,12 +517,13 @@ export class RoomView {
     this.renderPanel();
     this.sidePanel.querySelector<HTMLElement>('.panel-close')?.focus();
     if (panel.kind === 'members' && this.moderator()) void this.loadBans();
-    if (panel.kind === 'reports') void this.loadReports();
+    if (panel.kind === 'reports') void this.renderReports().load();
   }
 
   private closePanel(): void {
     const kind = this.panel?.kind;
     this.panel = null;
+    this.reportsPanel = null;
     this.thread?.composer.destroy();
     this.thread = null;
     this.renderHeader();
@@ -702,92 +704,14 @@ export class RoomView {
     }
   }
 
-  // ---- reports (owner/admins) -------------------------------------------------------------------------------
-
-  /** The open reports, with the messages they are about (from the history, else fetched; null when gone). */
-  private async loadReports(): Promise<void> {
-    try {
-      const reports: Report[] = [];
-      let cursor: string | null = null;
-      do {
-        const page = await this.host.api.reports(this.roomId, cursor);
-        reports.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor && reports.length < 500);
-      await Promise.all(
-        reports
-          .filter((report) => !this.reported.has(report.messageId))
-          .map(async (report) => {
-            const known = [...this.messages.values()].find((m) => m.id === report.messageId);
-            this.reported.set(report.messageId, known ?? (await this.host.api.message(this.roomId, report.messageId).catch(() => null)));
-          }),
-      );
-      this.reports = reports;
-    } catch (error) {
-      this.reports = [];
-      toast(`Could not load the reports: ${errorText(error)}`, 'error');
-    }
-    if (this.panel?.kind === 'reports') this.renderReports();
-  }
-
-  private renderReports(): void {
-    const reports = this.reports;
-    const active = document.activeElement instanceof HTMLElement && this.sidePanel.contains(document.activeElement) ? document.activeElement.dataset.focus : undefined;
-    const refresh = h('button', { type: 'button', class: 'tool', 'data-focus': 'reports-refresh', onclick: () => void this.loadReports() }, 'Refresh');
-    const content =
-      reports === null
-        ? h('p', { class: 'hint panel-note' }, 'Loading reports…')
-        : reports.length === 0
-          ? h('p', { class: 'hint panel-note' }, 'No open reports.')
-          : h(
-              'ul',
-              { class: 'report-list', 'aria-label': 'Open reports' },
-              ...reports.map((report) => {
-                const message = this.reported.get(report.messageId) ?? [...this.messages.values()].find((m) => m.id === report.messageId) ?? null;
-                const sender = message?.senderId ? this.nameOf(message.senderId) : 'Unknown';
-                const text = !message ? 'The message is no longer available.' : message.deletedAt ? 'Message deleted' : message.body || 'An image';
-                return h(
-                  'li',
-                  { class: 'report', 'data-report-id': report.id },
-                  h('blockquote', { class: 'quote' }, h('strong', {}, sender), ' ', text),
-                  h('p', { class: 'report-reason' }, h('span', { class: 'report-by' }, `${this.nameOf(report.reporterId)}: `), report.reason),
-                  h('p', { class: 'hint' }, h('time', { datetime: report.createdAt }, fullTime(report.createdAt))),
-                  h(
-                    'div',
-                    { class: 'report-actions' },
-                    message && !message.deletedAt
-                      ? h('button', { type: 'button', class: 'tool', 'data-focus': `report-delete-${report.id}`, onclick: () => void this.deleteReported(report, message) }, 'Delete message')
-                      : null,
-                    h('button', { type: 'button', class: 'tool', 'data-focus': `report-resolve-${report.id}`, onclick: () => void this.resolve(report) }, 'Resolve'),
-                  ),
-                );
-              }),
-            );
-    this.panelFrame('Reports', h('div', { class: 'panel-scroll' }, h('div', { class: 'panel-toolbar' }, refresh), content));
-    if (active) this.sidePanel.querySelector<HTMLElement>(`[data-focus="${CSS.escape(active)}"]`)?.focus();
-  }
-
-  private async resolve(report: Report): Promise<void> {
-    try {
-      await this.host.api.resolveReport(this.roomId, report.id);
-      this.reports = (this.reports ?? []).filter((r) => r.id !== report.id);
-      this.renderReports();
-      this.sidePanel.querySelector<HTMLElement>('[data-focus="reports-refresh"]')?.focus();
-    } catch (error) {
-      toast(errorText(error), 'error');
-    }
-  }
-
-  /** Deletes the reported message for everybody, which settles the report too. */
-  private async deleteReported(report: Report, message: Message): Promise<void> {
-    if (!(await confirmDialog('Delete this message for everybody?', 'Delete'))) return;
-    try {
-      await this.host.api.remove(this.roomId, message.id);
-      this.reported.set(message.id, { ...message, body: '', images: [], deletedAt: new Date().toISOString() });
-      await this.resolve(report);
-    } catch (error) {
-      toast(errorText(error), 'error');
-    }
+  /** Draws the reports panel (made when it opens), and answers it. */
+  private renderReports(): ReportsPanel {
+    this.reportsPanel ??= new ReportsPanel(this.host.api, this.roomId, {
+      message: (id) => [...this.messages.values()].find((m) => m.id === id),
+      nameOf: this.nameOf,
+    });
+    if (!this.sidePanel.contains(this.reportsPanel.element)) this.panelFrame('Reports', this.reportsPanel.element);
+    return this.reportsPanel;
   }
 
   // ---- threads ---------------------------------------------------------------------------------------------
