@@ -1,18 +1,18 @@
 import { ApiError, type Api } from './api';
 import { Composer } from './composer';
 import type { BlockList } from './blocks';
-import { userSearch } from './dialogs';
-import { confirmDialog, fullTime, h, hue, initials, replace, shortTime, toast, uuid } from './dom';
+import { confirmDialog, h, hue, initials, replace, toast, uuid } from './dom';
+import { errorText } from './errors';
 import type { ImageCache } from './images';
 import { MessageList, messageKey, type MessageContext } from './message-list';
 import type { Realtime } from './realtime';
-import type { Ban, Changes, Image, LocalMessage, Member, Message, Room } from './types';
+import type { Changes, Image, LocalMessage, Member, Message, Room } from './types';
 import { ReportsPanel } from './reports-panel';
 import { icon } from './icons';
 import { mentionedIds, type MentionCandidate } from './mentions';
 import { NotificationMenu } from './notifications';
-import { memberMenu, type MemberActions } from './member-menu';
-import { banDialog, reportDialog, roomSettingsDialog, silenceDialog } from './moderation-dialogs';
+import { MembersPanel, silenced, untilText } from './members-panel';
+import { reportDialog, roomSettingsDialog } from './moderation-dialogs';
 
 /** What the room view needs from the app around it. */
 export interface RoomHost {
@@ -35,17 +35,6 @@ export interface RoomHost {
 }
 
 type Panel = { kind: 'members' } | { kind: 'reports' } | { kind: 'thread'; parentId: string };
-
-/** Still read-only: `silencedUntil` is in the future. */
-const silenced = (member: Member | undefined, now = Date.now()): boolean => !!member?.silencedUntil && Date.parse(member.silencedUntil) > now;
-
-/** "15:30", or "Dec 2, 15:30" when not today. */
-function untilText(iso: string): string {
-  const at = new Date(iso);
-  return at.toDateString() === new Date().toDateString() ? shortTime(iso) : fullTime(iso);
-}
-
-import { errorText } from './errors';
 
 /** Newer state wins: a message the server has replaces a local one, and a lower version never replaces a higher. */
 function upsert(map: Map<string, LocalMessage>, message: LocalMessage): boolean {
@@ -88,10 +77,8 @@ export class RoomView {
   private closed = false;
   /** Names of users seen in this room (members that left or were banned keep theirs for the bans list). */
   private readonly names = new Map<string, string>();
-  /** The member whose menu is open in the members panel. */
-  private memberMenuFor: string | null = null;
-  /** The room's bans, for its owner and admins (loaded with the members panel). */
-  private bans: Ban[] | null = null;
+  /** The members, while that panel is open. */
+  private membersPanel: MembersPanel | null = null;
   /** The room's open reports, while that panel is open. */
   private reportsPanel: ReportsPanel | null = null;
   /** Draws the composer again when the viewer's read-only time ends. */
@@ -250,9 +237,7 @@ export class RoomView {
   onMemberRemoved(userId: string): void {
     this.members.delete(userId);
     this.clearTyping(userId);
-    if (this.memberMenuFor === userId) this.memberMenuFor = null;
-    // A removal may be a ban: the bans list shown to moderators follows.
-    if (this.bans !== null && this.panel?.kind === 'members') void this.loadBans();
+    this.membersPanel?.memberRemoved(userId);
     this.refresh();
   }
 
@@ -508,15 +493,15 @@ export class RoomView {
   private openPanel(panel: Panel): void {
     this.panel = panel;
     this.reportsPanel = null;
+    this.membersPanel = null;
     if (panel.kind !== 'thread') {
       this.thread?.composer.destroy();
       this.thread = null;
     }
-    this.memberMenuFor = null;
     this.renderHeader();
     this.renderPanel();
     this.sidePanel.querySelector<HTMLElement>('.panel-close')?.focus();
-    if (panel.kind === 'members' && this.moderator()) void this.loadBans();
+    if (panel.kind === 'members' && this.moderator()) void this.renderMembers().loadBans();
     if (panel.kind === 'reports') void this.renderReports().load();
   }
 
@@ -524,6 +509,7 @@ export class RoomView {
     const kind = this.panel?.kind;
     this.panel = null;
     this.reportsPanel = null;
+    this.membersPanel = null;
     this.thread?.composer.destroy();
     this.thread = null;
     this.renderHeader();
@@ -554,154 +540,23 @@ export class RoomView {
     else if (this.panel?.kind === 'thread') this.renderThread();
   }
 
-  private renderMembers(): void {
-    const room = this.host.room();
-    const active = document.activeElement instanceof HTMLElement && this.sidePanel.contains(document.activeElement) ? document.activeElement : null;
-    const focusKey = active?.dataset.focus;
-    const members = [...this.members.values()].sort((a, b) => Number(b.online) - Number(a.online) || (a.name ?? a.userId).localeCompare(b.name ?? b.userId));
-    const moderator = this.moderator();
-    const sections: HTMLElement[] = [];
-    if (moderator) sections.push(this.addMemberSearch());
-    sections.push(
-      h(
-        'ul',
-        { class: 'member-list', 'aria-label': 'Members' },
-        ...members.map((member) => {
-          const name = member.name ?? member.userId;
-          const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name), h('span', { class: `presence-dot ${member.online ? 'online' : 'offline'}` }));
-          avatar.style.setProperty('--hue', String(hue(name)));
-          const state = [member.online ? 'online' : 'offline', member.role === 'member' ? null : member.role, member.guest ? 'guest' : null, silenced(member) ? `read-only until ${untilText(member.silencedUntil!)}` : null, this.host.blocks.has(member.userId) ? 'blocked' : null]
-            .filter(Boolean)
-            .join(' · ');
-          const menu =
-            member.userId === this.host.meId || !room
-              ? null
-              : memberMenu(member.userId, name, this.memberActions(room, member, name), this.memberMenuFor === member.userId, (open) => {
-                  this.memberMenuFor = open ? member.userId : null;
-                  this.renderMembers();
-                  const target = open ? `#member-menu-${CSS.escape(member.userId.replace(/[^A-Za-z0-9_-]/g, '_'))} [role="menuitem"]` : `[data-focus="member-${CSS.escape(member.userId)}"]`;
-                  this.sidePanel.querySelector<HTMLElement>(target)?.focus();
-                });
-          return h(
-            'li',
-            { class: 'member', 'data-user-id': member.userId },
-            avatar,
-            h('span', { class: 'member-text' }, h('span', { class: 'member-name' }, member.userId === this.host.meId ? `${name} (you)` : name), h('span', { class: 'member-state' }, state)),
-            menu,
-          );
-        }),
-      ),
-    );
-    if (moderator && this.bans && this.bans.length > 0) {
-      sections.push(
-        h(
-          'section',
-          { class: 'panel-section', 'aria-labelledby': 'bans-heading' },
-          h('h4', { id: 'bans-heading', class: 'panel-subheading' }, 'Banned'),
-          h(
-            'ul',
-            { class: 'member-list' },
-            ...this.bans.map((ban) => {
-              const name = this.names.get(ban.userId) ?? ban.userId;
-              const details = [ban.reason, ban.until ? `until ${untilText(ban.until)}` : 'until lifted'].filter(Boolean).join(' · ');
-              return h(
-                'li',
-                { class: 'member ban', 'data-user-id': ban.userId },
-                h('span', { class: 'member-text' }, h('span', { class: 'member-name' }, name), h('span', { class: 'member-state' }, details)),
-                h('button', { type: 'button', class: 'tool', 'aria-label': `Lift the ban of ${name}`, 'data-focus': `unban-${ban.userId}`, onclick: () => void this.unban(ban.userId, name) }, 'Lift ban'),
-              );
-            }),
-          ),
-        ),
-      );
-    }
-    this.panelFrame('Members', h('div', { class: 'panel-scroll' }, ...sections));
-    if (active?.classList.contains('panel-close')) this.sidePanel.querySelector<HTMLElement>('.panel-close')?.focus();
-    else if (focusKey) this.sidePanel.querySelector<HTMLElement>(`[data-focus="${CSS.escape(focusKey)}"]`)?.focus();
-  }
-
-  /** What the viewer may do to a member: block (any account), and moderate (owner: anybody else; admin: members). */
-  private memberActions(room: Room, member: Member, name: string): MemberActions {
-    const actions: MemberActions = {};
-    const api = this.host.api;
-    if (!this.host.guest) {
-      const blocked = this.host.blocks.has(member.userId);
-      actions.block = {
-        blocked,
-        toggle: () =>
-          void this.host.blocks.set(member.userId, !blocked).then(
-            () => toast(blocked ? `${name} is unblocked.` : `${name} is blocked: their messages are hidden, and they cannot message or add you.`),
-            (error: unknown) => toast(errorText(error, 'them'), 'error'),
-          ),
-      };
-    }
-    const myRole = room.me?.role;
-    const canModerate = room.type === 'group' && member.role !== 'owner' && (myRole === 'owner' || (myRole === 'admin' && member.role === 'member'));
-    if (!canModerate) return actions;
-    const run = (work: Promise<unknown>, done: string) => void work.then(() => toast(done), (error: unknown) => toast(errorText(error, 'them'), 'error'));
-    if (myRole === 'owner') {
-      const next = member.role === 'admin' ? 'member' : 'admin';
-      actions.role = { next, set: () => run(api.updateMember(this.roomId, member.userId, { role: next }), next === 'admin' ? `${name} is now an admin.` : `${name} is no longer an admin.`) };
-    }
-    actions.silence = {
-      silenced: silenced(member),
-      silence: () => silenceDialog(api, this.roomId, { userId: member.userId, name }, () => toast(`${name} is read-only for now.`)),
-      lift: () => run(api.updateMember(this.roomId, member.userId, { silencedUntil: null }), `${name} can send again.`),
-    };
-    actions.ban = () => banDialog(api, room, { userId: member.userId, name }, () => toast(`${name} is banned from ${room.title}.`));
-    actions.remove = async () => {
-      if (await confirmDialog(`Remove ${name} from ${room.title}?`, 'Remove')) run(api.removeMember(this.roomId, member.userId), `${name} was removed.`);
-    };
-    return actions;
-  }
-
-  /** Owner/admins add people by username; a refusal (banned, blocked, a guest) says why in plain words. */
-  private addMemberSearch(): HTMLElement {
-    const search = userSearch(
-      this.host.api,
-      'Add a member',
-      (account) => {
-        search.input.value = '';
-        search.refresh();
-        this.host.api.addMember(this.roomId, account.id).then(
-          (member) => {
-            this.onMember(member);
-            toast(`${account.username} was added.`);
-          },
-          (error: unknown) => toast(errorText(error, 'them'), 'error'),
-        );
-      },
-      () => new Set(this.members.keys()),
-    );
-    search.input.dataset.focus = 'add-member';
-    search.input.placeholder = 'Username';
-    return h('div', { class: 'panel-section add-member' }, search.element);
-  }
-
-  private async loadBans(): Promise<void> {
-    try {
-      const bans: Ban[] = [];
-      let cursor: string | null = null;
-      do {
-        const page = await this.host.api.bans(this.roomId, cursor);
-        bans.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor && bans.length < 500);
-      this.bans = bans;
-      if (this.panel?.kind === 'members') this.renderMembers();
-    } catch {
-      this.bans = null;
-    }
-  }
-
-  private async unban(userId: string, name: string): Promise<void> {
-    try {
-      await this.host.api.unban(this.roomId, userId);
-      toast(`The ban of ${name} is lifted.`);
-      await this.loadBans();
-    } catch (error) {
-      toast(errorText(error, 'them'), 'error');
-    }
+  /** Draws the members panel (made when it opens). */
+  private renderMembers(): MembersPanel {
+    this.membersPanel ??= new MembersPanel({
+      api: this.host.api,
+      roomId: this.roomId,
+      meId: this.host.meId,
+      guest: this.host.guest,
+      blocks: this.host.blocks,
+      room: () => this.host.room(),
+      members: () => this.members.values(),
+      nameOf: this.nameOf,
+      moderator: () => this.moderator(),
+      added: (member) => this.onMember(member),
+    });
+    this.membersPanel.render();
+    if (!this.sidePanel.contains(this.membersPanel.element)) this.panelFrame('Members', this.membersPanel.element);
+    return this.membersPanel;
   }
 
   /** Draws the reports panel (made when it opens), and answers it. */
