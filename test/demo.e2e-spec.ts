@@ -773,7 +773,7 @@ describe('demo web client (postgres, chromium)', () => {
       expect(await guest.page.getByRole('button', { name: 'Attach images' }).isHidden()).toBe(true);
       await composer(guest.page).fill('Hello from a guest');
       await composer(guest.page).press('Enter');
-      await message(owner.page, 'Hello from a guest').waitFor();
+      await message(owner.page, 'Hello from a guest').locator('.msg-meta').getByText('guest', { exact: true }).waitFor();
       expect(await message(guest.page, 'First!').getByRole('button', { name: 'Report message' }).count()).toBe(0);
       // The owner's members panel is still open: the guest shows there, marked.
       await membersPanel(owner.page).locator('.member').filter({ hasText: 'Gus' }).getByText(/guest/).waitFor();

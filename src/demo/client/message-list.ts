@@ -12,6 +12,8 @@ export interface MessageContext {
   images: ImageCache;
   /** The display name of a user id. */
   nameOf(userId: string): string;
+  /** Whether a user is a guest (their name is marked). */
+  isGuest(userId: string): boolean;
   /** Who an edit can `@`-mention. */
   mentionCandidates(): MentionCandidate[];
   /** Whether the viewer may delete this message (sender, or owner/admin of the room). */
@@ -100,6 +102,7 @@ export class MessageList {
       message.local?.state,
       message.local?.error,
       message.senderId === null ? null : this.context.nameOf(message.senderId),
+      message.senderId !== null && this.context.isGuest(message.senderId),
       this.context.seenLine(message),
       this.picker === key,
     ]);
@@ -119,6 +122,7 @@ export class MessageList {
       'div',
       { class: 'msg-meta' },
       h('span', { class: 'msg-sender' }, mine ? `${name} (you)` : name),
+      context.isGuest(message.senderId) ? h('span', { class: 'guest-badge' }, 'guest') : null,
       ' ',
       h('time', { datetime: message.createdAt, title: fullTime(message.createdAt) }, shortTime(message.createdAt)),
       message.editedAt && !deleted ? h('span', { class: 'msg-edited' }, ' (edited)') : null,

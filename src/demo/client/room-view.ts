@@ -374,6 +374,7 @@ export class RoomView {
       images: this.host.images,
       threads,
       nameOf: this.nameOf,
+      isGuest: (userId) => this.members.get(userId)?.guest === true,
       mentionCandidates: () => this.mentionCandidates(),
       canDelete: (message) => message.senderId === this.host.meId || ['owner', 'admin'].includes(this.host.room()?.me?.role ?? ''),
       canReport: (message) => !this.host.guest && message.senderId !== null && message.senderId !== this.host.meId && this.host.room()?.type === 'group',
