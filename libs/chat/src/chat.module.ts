@@ -13,6 +13,7 @@ import { ChatEventBus } from './events/chat-event-bus';
 import { ImagesModule } from './images/images.module';
 import { ChatRateLimiter } from './limits/chat-rate-limiter';
 import { MembersModule } from './members/members.module';
+import { ModerationModule } from './moderation/moderation.module';
 import { MessagesController } from './messages/messages.controller';
 import { MessageOutbox } from './messages/message-outbox';
 import { MessagesModule } from './messages/messages.module';
@@ -26,7 +27,7 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { RoomsModule } from './rooms/rooms.module';
 
 /** The feature modules whose controllers are mounted under the module's path. */
-const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule];
+const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule, ModerationModule];
 
 /**
  * Holds what every feature module needs (the options, the resolved config, the event bus). It is global so the

@@ -89,3 +89,5 @@ export { MessagePageResponse, MessageResponse, ReactionSummary } from './message
 export { ImageResponse } from './images/dto/image.response';
 export { DeviceListResponse, DeviceResponse } from './notifications/devices/dto/device.response';
 export { NotificationConfigResponse, WebPushConfigResponse } from './notifications/devices/dto/notification-config.response';
+export { BanPageResponse, BanResponse } from './moderation/dto/ban.response';
+export { ReportPageResponse, ReportResponse } from './moderation/dto/report.response';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AccessMembership, AccessRoom, MemberRole, RoomAccess, RoomType } from './access-records';
+import type { AccessBan, AccessMembership, AccessRoom, MemberRole, RoomAccess, RoomType } from './access-records';
 
 /** A room a grant goes through, with the role in it of the user the grant is for (null: not a member). */
 export interface RoomGrant {
@@ -61,6 +61,16 @@ export class AccessRepository {
       .getMany();
     const byRoom = new Map(memberships.map((membership) => [membership.roomId, membership]));
     return rooms.map((room) => ({ room, membership: byRoom.get(room.id) ?? null }));
+  }
+
+  /** The bans of the room on any of `userIds`, expired ones included (the rules tell which are active). */
+  async bans(roomId: string, userIds: string[], manager: EntityManager = this.dataSource.manager): Promise<AccessBan[]> {
+    if (userIds.length === 0) return [];
+    const rows: Array<{ user_id: string; until: Date | null }> = await manager.query(
+      `SELECT user_id, until FROM chat_room_bans WHERE room_id = $1 AND user_id = ANY($2::varchar[])`,
+      [roomId, userIds],
+    );
+    return rows.map((row) => ({ userId: row.user_id, until: row.until === null ? null : new Date(row.until) }));
   }
 
   /** The rooms the user is a member of, with their role. */

@@ -4,7 +4,7 @@ import { ChatConfig } from '../common/chat-config';
 import { isUuid } from '../common/canonical-id';
 import { ChatError, roomNotFound } from '../common/chat-error';
 import type { AccessMembership, AccessRoom, MemberAccess, RoomAccess } from './access-records';
-import { ROOM_RULES, canViewRoom, type Membership } from './access-rules';
+import { ROOM_RULES, canViewRoom, isBanActive, type Membership } from './access-rules';
 import { AccessRepository, type RoomGrant } from './access.repository';
 import type { MemberPermission, RoomPermission } from './room-permission';
 
@@ -45,7 +45,9 @@ export class AccessService {
     const [access] = isUuid(roomId) ? await this.repository.rooms<R, M>(userId, [roomId], options) : [];
     const rule = ROOM_RULES[permission];
     if (!access || !this.sees(rule.seenBy, access) || !(await this.hostAllows(userId, access.room, access.membership))) throw roomNotFound();
-    if (!rule.allows(access.room, access.membership)) throw new ChatError('FORBIDDEN', rule.denied(access.room));
+    if (!rule.allows(access.room, access.membership)) {
+      throw new ChatError(rule.code?.(access.room, access.membership) ?? 'FORBIDDEN', rule.denied(access.room, access.membership));
+    }
     return access;
   }
 
@@ -80,6 +82,16 @@ export class AccessService {
   /** Turns a rule about a room's content (a message, a member) into 403 with the reason. */
   require(allowed: boolean, reason: string): void {
     if (!allowed) throw new ChatError('FORBIDDEN', reason);
+  }
+
+  /**
+   * Refuses (403 `BANNED`) when any of `userIds` is banned from the room: a banned user cannot join or be added
+   * until the ban ends or is lifted. Pass the transaction that adds them.
+   */
+  async requireNotBanned(roomId: string, userIds: string[], manager?: EntityManager): Promise<void> {
+    const banned = (await this.repository.bans(roomId, userIds, manager)).filter((ban) => isBanActive(ban));
+    if (banned.length === 0) return;
+    throw new ChatError('BANNED', userIds.length === 1 && banned[0].userId === userIds[0] ? 'Banned from this room' : `Banned from this room: ${banned.map((ban) => ban.userId).join(', ')}`);
   }
 
   /** The rooms whose events the user's sockets receive: every room they are a member of that the host allows. */

@@ -53,4 +53,11 @@ export class RoomMembershipService {
     await manager.getRepository(RoomMemberEntity).update({ roomId: member.roomId, userId: member.userId }, { role, version });
     return { ...member, role, version };
   }
+
+  /** Silences a member until `until` (null lifts it) as one change of the room. */
+  async setSilence(manager: EntityManager, member: RoomMemberEntity, until: Date | null): Promise<RoomMemberEntity> {
+    const version = await bumpRoomVersion(manager, member.roomId);
+    await manager.getRepository(RoomMemberEntity).update({ roomId: member.roomId, userId: member.userId }, { silencedUntil: until, version });
+    return { ...member, silencedUntil: until, version };
+  }
 }

@@ -12,11 +12,12 @@ import { ReactionsController } from './reactions.controller';
 import { ReactionsService } from './reactions.service';
 import { ReadStateController } from './read-state.controller';
 import { ReadStateService } from './read-state.service';
+import { SlowModeSlots } from './slow-mode-slots';
 
 @Module({
   imports: [AuthModule, AccessModule, ImagesModule, MessageViewsModule],
   controllers: [MessagesController, ReactionsController, ReadStateController, PinsController],
-  providers: [MessagesService, MessageWriter, ReactionsService, ReadStateService, PinsService],
+  providers: [MessagesService, MessageWriter, ReactionsService, ReadStateService, PinsService, SlowModeSlots],
   // MessageWriter: the gateway drains it on shutdown, after its own in-flight events and before closing sockets.
   exports: [MessagesService, ReadStateService, MessageWriter],
 })

@@ -22,6 +22,7 @@ import { MemberEventsPublisher } from '../members/member-events.publisher';
 import { bumpRoomVersion } from '../common/room-counters';
 import { RoomMembershipService } from '../members/room-membership.service';
 import { RoomViewsService } from './room-views.service';
+import { AuditLogService } from '../audit/audit-log.service';
 
 /** Postgres' unique_violation. */
 const UNIQUE_VIOLATION = '23505';
@@ -43,6 +44,7 @@ export class RoomsService {
     private readonly events: ChatEventBus,
     private readonly config: ChatConfig,
     private readonly images: ImageAttachmentsService,
+    private readonly audit: AuditLogService,
   ) {}
 
   async list(principal: ChatPrincipal, query: ListRoomsQueryDto): Promise<Page<RoomResponse>> {
@@ -80,11 +82,21 @@ export class RoomsService {
         description: changes.description === undefined ? room.description : changes.description.trim(),
         isPublic: changes.isPublic ?? room.isPublic,
         imageId: changes.imageId === undefined ? room.imageId : changes.imageId?.toLowerCase() ?? null,
+        slowModeSeconds: changes.slowModeSeconds ?? room.slowModeSeconds,
+        frozen: changes.frozen ?? room.frozen,
       };
-      if (next.title === room.title && next.description === room.description && next.isPublic === room.isPublic && next.imageId === room.imageId) {
+      if (
+        next.title === room.title &&
+        next.description === room.description &&
+        next.isPublic === room.isPublic &&
+        next.imageId === room.imageId &&
+        next.slowModeSeconds === room.slowModeSeconds &&
+        next.frozen === room.frozen
+      ) {
         return { room, snapshot: null };
       }
       if (next.imageId && next.imageId !== room.imageId) await this.requireOwnImage(manager, principal.userId, next.imageId);
+      await this.auditModeration(manager, principal.userId, room, next);
       await bumpRoomVersion(manager, room.id);
       await manager.getRepository(RoomEntity).update(room.id, { ...next, updatedAt: new Date() });
       const reloaded = await this.reload(manager, room.id);
@@ -110,6 +122,7 @@ export class RoomsService {
       const { room, membership } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.view', roomId, { manager, lock: true });
       if (membership) throw new ChatError('ALREADY_MEMBER', 'You are already a member of this room');
       this.access.require(canJoinRoom(room, membership), 'Only public group rooms can be joined');
+      await this.access.requireNotBanned(room.id, [principal.userId], manager);
       const member = await this.membership.add(manager, room.id, principal.userId, 'member');
       return { room: await this.reload(manager, room.id), member };
     });
@@ -201,6 +214,15 @@ export class RoomsService {
       const winner = await this.dataSource.getRepository(RoomEntity).findOneByOrFail({ directKey });
       return { created: false, room: await this.views.one(principal.userId, winner) };
     }
+  }
+
+  /** Slow mode and frozen are moderation: each change is audited in the transaction that makes it. */
+  private async auditModeration(manager: EntityManager, actorId: string, room: RoomEntity, next: Pick<RoomEntity, 'slowModeSeconds' | 'frozen'>): Promise<void> {
+    const target = { type: 'room' as const, id: room.id };
+    if (next.slowModeSeconds !== room.slowModeSeconds) {
+      await this.audit.record({ actorId, action: 'room.slowMode', target, roomId: room.id, details: { from: room.slowModeSeconds, to: next.slowModeSeconds } }, manager);
+    }
+    if (next.frozen !== room.frozen) await this.audit.record({ actorId, action: next.frozen ? 'room.frozen' : 'room.unfrozen', target, roomId: room.id }, manager);
   }
 
   /** A room picture must be an image the caller uploaded. */

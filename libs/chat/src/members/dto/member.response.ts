@@ -28,6 +28,10 @@ export class MemberResponse {
   /** Connected anywhere right now. */
   @ApiProperty()
   online: boolean;
+
+  /** Read-only until then (silenced by the owner or an admin); null when not silenced. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  silencedUntil: string | null;
 }
 
 /** A page of MemberResponse, as every list is paginated: `{ items, nextCursor }`. */
@@ -50,5 +54,6 @@ export function toMemberResponse(member: RoomMemberEntity, name: string | null, 
     lastDeliveredSeq: member.lastDeliveredSeq,
     muted: isMuted(member),
     online,
+    silencedUntil: member.silencedUntil && member.silencedUntil.getTime() > Date.now() ? member.silencedUntil.toISOString() : null,
   };
 }

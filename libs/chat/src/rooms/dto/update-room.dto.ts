@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { IsChatId } from '../../common/canonical-id';
 import { IsChatText, IsOptionalNonNull } from '../../common/chat-text';
 
@@ -21,4 +21,18 @@ export class UpdateRoomDto {
   @IsOptional()
   @IsChatId()
   imageId?: string | null;
+
+  /** Slow mode: members other than the owner and admins send one message per this many seconds; 0 turns it off. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 3600 })
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  slowModeSeconds?: number;
+
+  /** Frozen: only the owner and admins send (others 403 `ROOM_FROZEN`). */
+  @ApiPropertyOptional()
+  @IsOptionalNonNull()
+  @IsBoolean()
+  frozen?: boolean;
 }
