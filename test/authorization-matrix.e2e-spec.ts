@@ -172,6 +172,23 @@ const EXPECTED = {
     'public-group': row(404, 403, 403, 200, 404, 404),
     direct: dm(404, 403, 404),
   },
+  // Silences the poster (a plain member): owner and admins; admins never silence the owner or admins.
+  'updateMember[silencedUntil]': {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'updateMember[silencedUntil,target=admin]': {
+    'private-group': row(404, 403, 403, 200, 404, 404),
+    'public-group': row(404, 403, 403, 200, 404, 404),
+    direct: NA,
+  },
+  // silent: nobody silences themself, the owner included (403).
+  'updateMember[silencedUntil,target=owner]': {
+    'private-group': row(404, 403, 403, 403, 404, 404),
+    'public-group': row(404, 403, 403, 403, 404, 404),
+    direct: NA,
+  },
   // silent: the owner removing themself is 409 (hand ownership over first), as for leaveRoom.
   'removeMember[target=self]': {
     'private-group': row(404, 204, 204, 409, 404, 404),
@@ -283,6 +300,70 @@ const EXPECTED = {
     'private-group': row(404, 200, 200, 200, 404, 404),
     'public-group': row(404, 200, 200, 200, 404, 404),
     direct: dm(404, 200, 404),
+  },
+  // Moderation (API.md "Moderation"): owner and admins of group rooms, never in direct rooms (403). The
+  // moderation routes are members-only: a public room's non-members get 404 (silent: not 403).
+  listBans: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Bans the poster (a plain member).
+  banUser: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'banUser[target=admin]': {
+    'private-group': row(404, 403, 403, 200, 404, 404),
+    'public-group': row(404, 403, 403, 200, 404, 404),
+    direct: NA,
+  },
+  'banUser[target=owner]': {
+    'private-group': row(404, 403, 403, 403, 404, 404),
+    'public-group': row(404, 403, 403, 403, 404, 404),
+    direct: NA,
+  },
+  // silent: nobody bans themself (403).
+  'banUser[target=self]': {
+    'private-group': row(404, 403, 403, 403, 404, 404),
+    'public-group': row(404, 403, 403, 403, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Lifts the owner's ban of the newcomer.
+  unbanUser: {
+    'private-group': row(404, 403, 204, 204, 404, 404),
+    'public-group': row(404, 403, 204, 204, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Any member reports the poster's message.
+  reportMessage: {
+    'private-group': row(404, 201, 201, 201, 404, 404),
+    'public-group': row(404, 201, 201, 201, 404, 404),
+    direct: dm(404, 201, 404),
+  },
+  listReports: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // The poster's report of their room's target message; resolving again answers it as it is (200).
+  resolveReport: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Slow mode and frozen are room settings: as updateRoom.
+  'updateRoom[moderation]': {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(403, 403, 200, 200, 403, 403),
+    direct: dm(404, 403, 404),
+  },
+  // The owner froze the room: only the owner and admins send.
+  'createMessage[frozen]': {
+    'private-group': row(404, 403, 201, 201, 404, 404),
+    'public-group': row(404, 403, 201, 201, 404, 404),
+    direct: NA,
   },
   // Images are the caller's own or attached in rooms: the room kind does not matter to these two.
   uploadImage: {
@@ -465,6 +546,10 @@ const uploadOwnImage = async ({ fixture, caller, user, state }: Call) => {
 };
 const ownImage = ({ caller, state }: Call) => ({ imageId: state.ownImages.get(caller) ?? 'no-own-image' });
 
+/** The poster's report per room (resolveReport). */
+const posterReports = new Map<string, string>();
+const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+
 /** The poster's device per room (deleteDevice: another user's device). */
 const posterDevices = new Map<string, string>();
 
@@ -511,6 +596,14 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
   'addMember[role=member]': { mutates: true, body: ({ fixture }) => ({ userId: fixture.newcomer.id, role: 'member' }) },
   'addMember[role=admin]': { mutates: true, body: ({ fixture }) => ({ userId: fixture.newcomer.id, role: 'admin' }) },
   updateMember: { mutates: true, body: () => ({ role: 'admin' }) },
+  'updateMember[silencedUntil]': { mutates: true, body: () => ({ silencedUntil: inAnHour() }) },
+  'updateMember[silencedUntil,target=admin]': {
+    mutates: true,
+    fixture: { secondAdmin: true },
+    params: ({ fixture }) => ({ userId: fixture.secondAdmin!.id }),
+    body: () => ({ silencedUntil: inAnHour() }),
+  },
+  'updateMember[silencedUntil,target=owner]': { mutates: true, params: ({ fixture }) => ({ userId: fixture.owner!.id }), body: () => ({ silencedUntil: inAnHour() }) },
   'removeMember[target=self]': { mutates: true, params: ({ user }) => ({ userId: user.id }) },
   'removeMember[target=member]': { mutates: true },
   'removeMember[target=admin]': { mutates: true, fixture: { secondAdmin: true }, params: ({ fixture }) => ({ userId: fixture.secondAdmin!.id }) },
@@ -548,6 +641,36 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
     },
   },
   listPins: {},
+  listBans: {},
+  banUser: { mutates: true, body: () => ({ reason: 'matrix' }) },
+  'banUser[target=admin]': { mutates: true, fixture: { secondAdmin: true }, params: ({ fixture }) => ({ userId: fixture.secondAdmin!.id }), body: () => ({}) },
+  'banUser[target=owner]': { mutates: true, params: ({ fixture }) => ({ userId: fixture.owner!.id }), body: () => ({}) },
+  'banUser[target=self]': { mutates: true, params: ({ user }) => ({ userId: user.id }), body: () => ({}) },
+  unbanUser: {
+    mutates: true,
+    prepare: async (fixture) => {
+      if (!fixture.owner) return; // a direct room has nobody who may ban
+      must(await t.http().put(`${BASE}/rooms/${fixture.roomId}/bans/${fixture.newcomer.id}`).set(fixture.owner.auth).send({}), 200, 'owner bans the newcomer');
+    },
+    params: ({ fixture }) => ({ userId: fixture.newcomer.id }),
+  },
+  reportMessage: { body: () => ({ reason: 'matrix' }) },
+  listReports: {},
+  resolveReport: {
+    prepare: async (fixture) =>
+      posterReports.set(
+        fixture.roomId,
+        must(await t.http().post(`${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}/reports`).set(fixture.poster.auth).send({ reason: 'matrix' }), 201, 'poster reports')
+          .body.id,
+      ),
+    params: ({ fixture }) => ({ reportId: posterReports.get(fixture.roomId) ?? 'no-report' }),
+  },
+  'updateRoom[moderation]': { mutates: true, body: () => ({ slowModeSeconds: 30, frozen: true }) },
+  'createMessage[frozen]': {
+    mutates: true,
+    prepare: async (fixture) => must(await t.http().patch(`${BASE}/rooms/${fixture.roomId}`).set(fixture.owner!.auth).send({ frozen: true }), 200, 'owner freezes the room'),
+    body: () => ({ body: 'in the cold' }),
+  },
   setRoomNotifications: { body: () => ({ level: 'mentions' }) },
   registerDevice: { body: () => ({ platform: 'fcm', token: `token-${randomUUID()}` }) },
   listDevices: {},

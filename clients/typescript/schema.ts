@@ -282,7 +282,7 @@ export interface paths {
         delete: operations["removeMember"];
         options?: never;
         head?: never;
-        /** Change a member's role (owner); role owner hands ownership over */
+        /** Change a member's role (owner; role owner hands ownership over) and/or silence them until a time (owner and admins) */
         patch: operations["updateMember"];
         trace?: never;
     };
@@ -616,6 +616,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/rooms/{roomId}/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The room's active bans (owner and admins) */
+        get: operations["listBans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/rooms/{roomId}/bans/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Ban a user from the room, removing them if they are a member; again: new reason and end (owner and admins) */
+        put: operations["banUser"];
+        post?: never;
+        /** Lift a ban (owner and admins) */
+        delete: operations["unbanUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/rooms/{roomId}/messages/{messageId}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a message to the room's owner and admins (once per member and message) */
+        post: operations["reportMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/rooms/{roomId}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The room's open reports, newest first (owner and admins) */
+        get: operations["listReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/rooms/{roomId}/reports/{reportId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a report of the room (owner and admins) */
+        post: operations["resolveReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -678,7 +764,7 @@ export interface components {
             user: components["schemas"]["AccountResponse"];
         };
         /** @enum {string} */
-        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
+        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "BANNED" | "SILENCED" | "ROOM_FROZEN" | "BLOCKED" | "GUEST_NOT_ALLOWED" | "USER_BANNED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "REPORT_NOT_FOUND" | "BAN_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SLOW_MODE" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
         ErrorResponse: {
             /** @example 404 */
             statusCode: number;
@@ -813,6 +899,10 @@ export interface components {
             version: number;
             memberCount: number;
             allowGuests: boolean;
+            /** @description Slow mode: members other than the owner and admins send one message per this many seconds (0: off). */
+            slowModeSeconds: number;
+            /** @description Frozen: only the owner and admins send. */
+            frozen: boolean;
             /** @description The caller's membership; null when the caller is not a member (a public room seen from outside). */
             me: components["schemas"]["RoomMeResponse"] | null;
         };
@@ -849,6 +939,10 @@ export interface components {
              * @description The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only.
              */
             imageId?: string | null;
+            /** @description Slow mode: members other than the owner and admins send one message per this many seconds; 0 turns it off. */
+            slowModeSeconds?: number;
+            /** @description Frozen: only the owner and admins send (others 403 `ROOM_FROZEN`). */
+            frozen?: boolean;
         };
         ReplaceRoomDto: {
             title: string;
@@ -884,6 +978,11 @@ export interface components {
             muted: boolean;
             /** @description Connected anywhere right now. */
             online: boolean;
+            /**
+             * Format: date-time
+             * @description Read-only until then (silenced by the owner or an admin); null when not silenced.
+             */
+            silencedUntil: string | null;
         };
         ChangesResponse: {
             /**
@@ -918,8 +1017,14 @@ export interface components {
             role?: "admin" | "member";
         };
         UpdateMemberDto: {
-            /** @description `owner` hands ownership over: the member becomes owner and the caller becomes admin. */
-            role: components["schemas"]["MemberRole"];
+            /** @description The owner only. `owner` hands ownership over: the member becomes owner and the caller becomes admin. */
+            role?: components["schemas"]["MemberRole"];
+            /**
+             * Format: date-time
+             * @description Read-only until then (owner and admins; admins silence plain members only); null lifts the silence. A time
+             *     in the past lifts it too.
+             */
+            silencedUntil?: string | null;
         };
         MessagePageResponse: {
             items: components["schemas"]["MessageResponse"][];
@@ -1039,6 +1144,59 @@ export interface components {
             webpush: components["schemas"]["WebPushConfigResponse"] | null;
             /** @description Whether FCM pushes are sent. */
             fcm: boolean;
+        };
+        BanResponse: {
+            userId: string;
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description When the ban ends; null: until lifted.
+             */
+            until: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Who banned (the owner or an admin). */
+            createdBy: string;
+        };
+        BanPageResponse: {
+            items: components["schemas"]["BanResponse"][];
+            /** @description Pass it as `?cursor=` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        PutBanDto: {
+            /** @description Why; shown to the room's owner and admins. Null or left out: none. */
+            reason?: string | null;
+            /**
+             * Format: date-time
+             * @description When the ban ends (must be in the future); null or left out: until lifted.
+             */
+            until?: string | null;
+        };
+        CreateReportDto: {
+            /** @description What is wrong with the message, for the room's owner and admins. */
+            reason: string;
+        };
+        ReportResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            messageId: string;
+            /** Format: uuid */
+            roomId: string;
+            reporterId: string;
+            reason: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When an owner, admin or server administrator resolved it; null while open.
+             */
+            resolvedAt: string | null;
+        };
+        ReportPageResponse: {
+            items: components["schemas"]["ReportResponse"][];
+            /** @description Pass it as `?cursor=` for the next page; null on the last page */
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -2316,7 +2474,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /** @description Not allowed: roles are the owner's; admins silence plain members only; nobody silences themself; never in direct rooms */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2454,7 +2612,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Refused by the host application (`beforeMessageSend`) */
+            /** @description Refused by the host application (`beforeMessageSend`), the caller is silenced (`SILENCED`), or the room is frozen (`ROOM_FROZEN`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2484,7 +2642,7 @@ export interface operations {
             /**
              * @description Too many messages from the caller (HTTP and socket together): retry after `Retry-After` seconds
              *
-             *     Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), or the room is receiving too many at once
+             *     Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), slow mode (`SLOW_MODE`, `retryAfterSeconds` in the body), or the room is receiving too many at once
              */
             429: {
                 headers: {
@@ -3756,6 +3914,347 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listBans: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanPageResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    banUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutBanDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not the owner or an admin, a direct room, yourself, or (for admins) the owner or another admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unbanUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lifted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such room for the caller, or the user is not banned (`BAN_NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    reportMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReportDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Already reported by the caller, or the message is deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listReports: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPageResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resolveReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+                reportId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
