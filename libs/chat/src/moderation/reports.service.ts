@@ -87,7 +87,9 @@ export class ReportsService {
   private async resolveIn(manager: EntityManager, actorId: string, reportId: string, roomId: string | null): Promise<ReportResponse> {
     if (!isUuid(reportId)) throw reportNotFound();
     const repository = manager.getRepository(MessageReportEntity);
-    const report = await repository.findOneBy(roomId ? { id: reportId.toLowerCase(), roomId } : { id: reportId.toLowerCase() });
+    // Locked: two moderators resolving at once record one resolution.
+    const where = roomId ? { id: reportId.toLowerCase(), roomId } : { id: reportId.toLowerCase() };
+    const report = await repository.findOne({ where, lock: { mode: 'pessimistic_write' } });
     if (!report) throw reportNotFound();
     if (report.resolvedAt) return toReportResponse(report);
     const resolved = { ...report, resolvedAt: new Date(), resolvedBy: actorId };
