@@ -95,3 +95,9 @@ export const ROOM_RULES: Record<RoomPermission, RoomRule> = {
   'member.remove': { seenBy: 'members', allows: (room) => room.type === 'group', denied: () => 'Nobody can be removed from a direct room' },
   'message.moderate': { seenBy: 'members', allows: (_room, membership) => canModerate(membership), denied: () => 'Only the owner and admins can do this' },
 };
+
+/**
+ * `/admin`: server administrators only (the token's `chatAdmin: true`, the host's `authenticate`, or its `isAdmin`
+ * hook, resolved into `admin` by ServerAdmins). Everybody else is answered as if the routes did not exist.
+ */
+export const canAdministerServer = (principal: { admin?: boolean }): boolean => principal.admin === true;

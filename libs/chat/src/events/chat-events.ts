@@ -22,6 +22,10 @@ export interface ChatEventMap {
   'presence': { userId: string; online: boolean; lastSeenAt: string | null; audience: string[] };
   /** A member's read pointer moved. */
   'receipt': { roomId: string; userId: string; lastReadSeq: number };
+  /** An administrator banned the user from the whole server: their sockets are cut on every node. */
+  'user.banned': { userId: string; reason: string | null; until: string | null; createdAt: string; createdBy: string };
+  /** An administrator lifted the user's server-wide ban. */
+  'user.unbanned': { userId: string; removedBy: string };
 }
 
 export type ChatEventName = keyof ChatEventMap;
