@@ -89,3 +89,16 @@ export { MessagePageResponse, MessageResponse, ReactionSummary } from './message
 export { ImageResponse } from './images/dto/image.response';
 export { DeviceListResponse, DeviceResponse } from './notifications/devices/dto/device.response';
 export { NotificationConfigResponse, WebPushConfigResponse } from './notifications/devices/dto/notification-config.response';
+export { AuditEntryResponse, AuditTargetResponse } from './audit/dto/audit-entry.response';
+export { AuditEntryPageResponse } from './admin/dto/audit-page.response';
+export { BanUserDto } from './admin/dto/ban-user.dto';
+export { ListAdminRoomsQueryDto } from './admin/dto/list-admin-rooms.query';
+export { UserBanResponse } from './admin/dto/user-ban.response';
+export {
+  ExportedMembership,
+  ExportedMessage,
+  ExportedMessageEdit,
+  ExportedProfile,
+  ExportedReaction,
+  UserExportResponse,
+} from './admin/dto/user-export.response';
