@@ -11,6 +11,7 @@ const TAGS: Array<[name: string, description: string]> = [
   ['images', 'Image uploads attached to messages and used as room pictures'],
   ['presence', 'Who is online'],
   ['notifications', 'Push targets (devices) and what the server can push; notification levels are on the rooms'],
+  ['admin', 'Server administration (administrators only; anybody else gets 404): every room, deletions, server-wide bans, user export and erasure, the audit log'],
   ['auth', 'Local accounts of the standalone server (not part of the library)'],
   ['health', 'Liveness of the server and what it depends on'],
 ];
