@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { JwtService } from '@nestjs/jwt';
 import { ChatEventBus, type ChatEvent } from '@parley/chat';
 import { DataSource } from 'typeorm';
@@ -307,5 +309,42 @@ describe.each(DATABASES)('administration (%s)', (kind) => {
     // A token naming the administrator's username but not their account's id is nobody's administrator token.
     const impostor = jwt.sign({ sub: `not-an-account`, name: ADMIN_USERNAME }, { expiresIn: 3600 });
     await t.http().get(`${BASE}/admin/audit`).set({ Authorization: `Bearer ${impostor}` }).expect(404);
+  });
+});
+
+describe('administration webhooks (postgres)', () => {
+  let t: TestApp;
+  let receiver: Server;
+  const received: Array<{ type: string; data: Record<string, unknown> }> = [];
+
+  beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push(JSON.parse(Buffer.concat(chunks).toString()) as { type: string; data: Record<string, unknown> });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const { port } = receiver.address() as AddressInfo;
+    t = await startTestApp('postgres', { notifications: { webhook: { url: `http://127.0.0.1:${port}/hooks`, secret: 'admin-webhook-secret', events: ['user.banned', 'user.unbanned'] } } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await new Promise<void>((resolve) => receiver?.close(() => resolve()));
+  });
+
+  it('delivers user.banned and user.unbanned to the webhook', async () => {
+    const admin = adminUser();
+    const bob = t.user();
+    const ban = await t.http().put(`${BASE}/admin/users/${bob.id}/ban`).set(admin.auth).send({ reason: 'spam' }).expect(200);
+    await t.http().delete(`${BASE}/admin/users/${bob.id}/ban`).set(admin.auth).expect(204);
+    await eventually(() => {
+      expect(received.filter((event) => event.data.userId === bob.id)).toEqual([
+        expect.objectContaining({ type: 'user.banned', data: ban.body }),
+        expect.objectContaining({ type: 'user.unbanned', data: { userId: bob.id, removedBy: admin.id } }),
+      ]);
+    }, 20_000);
   });
 });
