@@ -448,6 +448,53 @@ const EXPECTED = {
     'public-group': row(200, 200, 200, 200, 200, 200),
     direct: dm(200, 200, 200),
   },
+  // Server administration (`/admin`, target: the fixture's room, the poster's message, the poster as user): no room
+  // role makes a server administrator, so every room caller gets the 404 of a route that does not exist.
+  listAdminRooms: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  getAdminRoom: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  deleteAdminRoom: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  deleteAdminMessage: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  banUserServerWide: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  unbanUserServerWide: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  exportUser: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  eraseUser: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  listAuditLog: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
   // Socket events (acknowledgements: same rules and codes as HTTP). The caller's socket connected while the
   // removed member was still a member.
   'ws:message.send': {
@@ -683,6 +730,15 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
     params: ({ caller, state }) => ({ deviceId: state.devices.get(caller) ?? 'no-device' }),
   },
   getNotificationConfig: {},
+  listAdminRooms: { query: () => ({ limit: 100 }) },
+  getAdminRoom: {},
+  deleteAdminRoom: {},
+  deleteAdminMessage: {},
+  banUserServerWide: { body: () => ({ reason: 'matrix' }) },
+  unbanUserServerWide: {},
+  exportUser: {},
+  eraseUser: {},
+  listAuditLog: {},
   uploadImage: { upload: true },
   listImages: {},
   getImage: { fixture: { image: true } },

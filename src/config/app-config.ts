@@ -48,6 +48,8 @@ export interface AppConfig {
   rateLimits: Partial<ChatRateLimits>;
   /** User ids (tokens' `sub`) no per-user limit applies to: bots, bridges (RATE_LIMIT_EXEMPT_USERS). */
   rateLimitExemptUsers: string[];
+  /** Usernames of the local accounts that are chat administrators (`/admin`), compared without regard to case (ADMIN_USERNAMES). */
+  adminUsernames: string[];
   /** Most members a room may be created with in one request, its creator included (MAX_INITIAL_MEMBERS, at most 500). */
   maxInitialMembers: number;
   /**
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     authRateLimit: positiveInteger(env.AUTH_RATE_LIMIT, 30, 'AUTH_RATE_LIMIT'),
     rateLimits: rateLimits(env),
     rateLimitExemptUsers: list(env.RATE_LIMIT_EXEMPT_USERS),
+    adminUsernames: list(env.ADMIN_USERNAMES),
     maxInitialMembers: atMost(positiveInteger(env.MAX_INITIAL_MEMBERS, 500, 'MAX_INITIAL_MEMBERS'), 500, 'MAX_INITIAL_MEMBERS'),
     trustProxy: trustProxy(env.TRUST_PROXY),
     retainDeletedMessages: boolean(env.RETAIN_DELETED_MESSAGES, 'RETAIN_DELETED_MESSAGES'),

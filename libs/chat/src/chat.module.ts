@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import { ChatConfig } from './common/chat-config';
 import {
   CHAT_MODULE_OPTIONS,
@@ -27,7 +28,7 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { RoomsModule } from './rooms/rooms.module';
 
 /** The feature modules whose controllers are mounted under the module's path. */
-const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule, ModerationModule];
+const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule, ModerationModule, AdminModule];
 
 /**
  * Holds what every feature module needs (the options, the resolved config, the event bus). It is global so the

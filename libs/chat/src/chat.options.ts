@@ -83,6 +83,12 @@ export interface ChatModuleOptions {
    */
   canAccessRoom?: (context: RoomAccessContext) => Promise<boolean> | boolean;
   /**
+   * Whether a caller is a server administrator (the `/admin` routes), for callers whose token does not say so itself
+   * (JWT claim `chatAdmin: true`, or `admin: true` from `authenticate`). Asked at every `/admin` request, so taking
+   * the right away needs no new token; keep it cheap. Throwing denies (and is logged). Everybody else gets 404 there.
+   */
+  isAdmin?: (principal: ChatPrincipal) => Promise<boolean> | boolean;
+  /**
    * Called before a message is stored (HTTP and socket alike): return `{ reject: reason }` to refuse it (403 with
    * the reason), `{ body }` to store another text instead, or nothing to let it through.
    */

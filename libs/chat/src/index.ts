@@ -91,3 +91,16 @@ export { DeviceListResponse, DeviceResponse } from './notifications/devices/dto/
 export { NotificationConfigResponse, WebPushConfigResponse } from './notifications/devices/dto/notification-config.response';
 export { BanPageResponse, BanResponse } from './moderation/dto/ban.response';
 export { ReportPageResponse, ReportResponse } from './moderation/dto/report.response';
+export { AuditEntryResponse, AuditTargetResponse } from './audit/dto/audit-entry.response';
+export { AuditEntryPageResponse } from './admin/dto/audit-page.response';
+export { BanUserDto } from './admin/dto/ban-user.dto';
+export { ListAdminRoomsQueryDto } from './admin/dto/list-admin-rooms.query';
+export { UserBanResponse } from './admin/dto/user-ban.response';
+export {
+  ExportedMembership,
+  ExportedMessage,
+  ExportedMessageEdit,
+  ExportedProfile,
+  ExportedReaction,
+  UserExportResponse,
+} from './admin/dto/user-export.response';

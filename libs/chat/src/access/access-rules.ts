@@ -155,3 +155,9 @@ export const ROOM_RULES: Record<RoomPermission, RoomRule> = {
     denied: (room) => (room.type === 'direct' ? 'Nobody is moderated in a direct room' : 'Only the owner and admins can moderate this room'),
   },
 };
+
+/**
+ * `/admin`: server administrators only (the token's `chatAdmin: true`, the host's `authenticate`, or its `isAdmin`
+ * hook, resolved into `admin` by ServerAdmins). Everybody else is answered as if the routes did not exist.
+ */
+export const canAdministerServer = (principal: { admin?: boolean }): boolean => principal.admin === true;

@@ -12,6 +12,7 @@ import { DeviceEntity } from '../notifications/devices/entities/device.entity';
 import { AuditEntryEntity } from '../audit/entities/audit-entry.entity';
 import { RoomBanEntity } from '../moderation/entities/room-ban.entity';
 import { MessageReportEntity } from '../moderation/entities/message-report.entity';
+import { UserBanEntity } from '../users/entities/user-ban.entity';
 
 /** Every entity of the chat module, for the host's DataSource `entities` (or use `autoLoadEntities`). */
 export const chatEntities = [
@@ -29,4 +30,5 @@ export const chatEntities = [
   AuditEntryEntity,
   RoomBanEntity,
   MessageReportEntity,
+  UserBanEntity,
 ];

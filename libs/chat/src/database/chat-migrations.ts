@@ -9,6 +9,7 @@ import { NotificationOutbox1795360000001 } from './migrations/1795360000001-noti
 import { MessageWriteMentions1795360000002 } from './migrations/1795360000002-message-write-mentions';
 import { AuditLog1795370000000 } from './migrations/1795370000000-audit-log';
 import { RoomModeration1795370000100 } from './migrations/1795370000100-room-moderation';
+import { ServerBans1795370000300 } from './migrations/1795370000300-server-bans';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
 export const chatMigrations = [
@@ -23,4 +24,5 @@ export const chatMigrations = [
   MessageWriteMentions1795360000002,
   AuditLog1795370000000,
   RoomModeration1795370000100,
+  ServerBans1795370000300,
 ];

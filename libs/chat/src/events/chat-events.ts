@@ -30,6 +30,10 @@ export interface ChatEventMap {
   'ban.removed': { roomId: string; userId: string; removedBy: string };
   /** A member reported a message (webhooks only). */
   'report.created': { roomId: string; report: ReportResponse };
+  /** An administrator banned the user from the whole server: their sockets are cut on every node. */
+  'user.banned': { userId: string; reason: string | null; until: string | null; createdAt: string; createdBy: string };
+  /** An administrator lifted the user's server-wide ban. */
+  'user.unbanned': { userId: string; removedBy: string };
 }
 
 export type ChatEventName = keyof ChatEventMap;

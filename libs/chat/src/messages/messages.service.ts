@@ -16,11 +16,11 @@ import type { MessageResponse } from './dto/message.response';
 import type { UpdateMessageDto } from './dto/update-message.dto';
 import { MessageEditEntity } from './entities/message-edit.entity';
 import { MessageEntity } from './entities/message.entity';
-import { ReactionEntity } from './entities/reaction.entity';
 import { RoomMemberEntity } from '../members/entities/room-member.entity';
 import { invalidMention } from './message-errors';
 import { findRoomMessage, stampMessageChange } from './message-lookup';
 import { MessageViewsService } from './message-views.service';
+import { MessageTombstones } from './message-tombstones';
 import { MessageWriter } from './message-writer.service';
 import type { PageQueryDto } from '../common/pagination';
 import type { AccessRoom } from '../access/access-records';
@@ -48,6 +48,7 @@ export class MessagesService {
     private readonly images: ImageAttachmentsService,
     private readonly writer: MessageWriter,
     private readonly slowMode: SlowModeSlots,
+    private readonly tombstones: MessageTombstones,
   ) {}
 
   /**
@@ -158,14 +159,7 @@ export class MessagesService {
       const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
       this.access.require(canManageMessage(membership, message), 'Only the sender, the owner and admins can delete a message');
-      if (message.deletedAt) return null;
-      const retain = this.config.options.messages?.retainDeletedContent ?? false;
-      if (!retain) {
-        await manager.getRepository(MessageEditEntity).delete({ messageId: message.id });
-        await this.images.detachAll(manager, message.id);
-      }
-      await manager.getRepository(ReactionEntity).delete({ messageId: message.id });
-      return stampMessageChange(manager, message, { deletedAt: new Date(), pinned: false, pinnedAt: null, ...(retain ? {} : { body: '' }) });
+      return this.tombstones.delete(manager, message);
     });
     if (deleted) this.events.publish('message.deleted', { roomId, version: deleted.version, messageId: deleted.id });
   }

@@ -92,6 +92,14 @@ export class RealtimeFanout implements OnModuleInit, OnApplicationShutdown {
         this.leave(namespace, room, room);
         return;
       }
+      case 'user.banned': {
+        const user = userChannel(event.payload.userId);
+        namespace.to(user).emit('session.closing', { reason: 'user_banned' });
+        // On this node at once, on the others through the adapter (after the emit, in order).
+        namespace.local.in(user).disconnectSockets(true);
+        namespace.in(user).disconnectSockets(true);
+        return;
+      }
       case 'presence': {
         const { userId, online, lastSeenAt, audience } = event.payload;
         if (audience.length > 0) namespace.to(audience.map(userChannel)).emit('presence', { userId, online, lastSeenAt });
