@@ -10,6 +10,7 @@ import { UserPresenceEntity } from '../presence/entities/user-presence.entity';
 import { ChatUserEntity } from '../users/entities/chat-user.entity';
 import { DeviceEntity } from '../notifications/devices/entities/device.entity';
 import { AuditEntryEntity } from '../audit/entities/audit-entry.entity';
+import { UserBlockEntity } from '../blocks/entities/user-block.entity';
 
 /** Every entity of the chat module, for the host's DataSource `entities` (or use `autoLoadEntities`). */
 export const chatEntities = [
@@ -25,4 +26,5 @@ export const chatEntities = [
   UserPresenceEntity,
   DeviceEntity,
   AuditEntryEntity,
+  UserBlockEntity,
 ];

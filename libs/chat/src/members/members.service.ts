@@ -59,7 +59,8 @@ export class MembersService {
   async add(principal: ChatPrincipal, roomId: string, dto: AddMemberDto): Promise<MemberResponse> {
     const role = dto.role ?? 'member';
     const member = await this.dataSource.transaction(async (manager) => {
-      await this.access.member(principal.userId, role === 'admin' ? 'member.addAdmin' : 'member.add', roomId, { manager, lock: true });
+      const { room } = await this.access.member(principal, role === 'admin' ? 'member.addAdmin' : 'member.add', roomId, { manager, lock: true });
+      await this.access.requireCanAdd(principal.userId, room, [dto.userId], role, manager);
       const existing = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId: dto.userId });
       if (existing) throw new ChatError('ALREADY_MEMBER', 'That user is already a member of this room');
       return this.membership.add(manager, roomId, dto.userId, role);
@@ -74,9 +75,10 @@ export class MembersService {
    */
   async changeRole(principal: ChatPrincipal, roomId: string, userId: string, dto: UpdateMemberDto): Promise<MemberResponse> {
     const changed = await this.dataSource.transaction(async (manager) => {
-      const { membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal.userId, 'member.changeRole', roomId, { manager, lock: true });
+      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'member.changeRole', roomId, { manager, lock: true });
       const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
       if (!target) throw memberNotFound();
+      await this.access.requireCanHoldRole(target.userId, room, dto.role, manager);
       if (target.userId === principal.userId) {
         if (dto.role === 'owner') return [];
         throw new ChatError('CONFLICT', 'The owner cannot step down without handing ownership to another member');
@@ -93,7 +95,7 @@ export class MembersService {
   /** Kicks a member (owner, or admins for plain members) or leaves (a member removing themself). */
   async remove(principal: ChatPrincipal, roomId: string, userId: string): Promise<void> {
     const { member, version } = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal.userId, 'member.remove', roomId, { manager, lock: true });
+      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'member.remove', roomId, { manager, lock: true });
       const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
       if (!target) throw memberNotFound();
       this.access.require(canRemoveMember(room, membership, target), 'You are not allowed to remove that member');

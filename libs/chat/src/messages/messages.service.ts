@@ -55,6 +55,7 @@ export class MessagesService {
     // Membership is checked by the writer under the room's lock. Anything that would tell an outsider about the
     // room before that (a parent message of it, the host's hooks) waits for the access layer's answer first.
     if (dto.parentId || this.config.options.canAccessRoom || this.config.options.beforeMessageSend) await this.access.memberRoom(principal.userId, roomId);
+    await this.access.requireCanSend(principal.userId, roomId);
     const body = await this.hostApprovedBody(principal, roomId, dto, this.validBody(dto.body ?? '', false));
     if (!body && !dto.imageIds?.length) throw new ChatError('INVALID_INPUT', 'A message needs a body or images');
     if (dto.parentId) await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId);

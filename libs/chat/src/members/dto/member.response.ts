@@ -28,6 +28,10 @@ export class MemberResponse {
   /** Connected anywhere right now. */
   @ApiProperty()
   online: boolean;
+
+  /** Signed in as a guest (a guest token): shown with the name they gave. */
+  @ApiProperty()
+  guest: boolean;
 }
 
 /** A page of MemberResponse, as every list is paginated: `{ items, nextCursor }`. */
@@ -40,7 +44,7 @@ export class MemberPageResponse {
   nextCursor: string | null;
 }
 
-export function toMemberResponse(member: RoomMemberEntity, name: string | null, online: boolean): MemberResponse {
+export function toMemberResponse(member: RoomMemberEntity, name: string | null, online: boolean, guest = false): MemberResponse {
   return {
     userId: member.userId,
     name,
@@ -50,5 +54,6 @@ export function toMemberResponse(member: RoomMemberEntity, name: string | null, 
     lastDeliveredSeq: member.lastDeliveredSeq,
     muted: isMuted(member),
     online,
+    guest,
   };
 }
