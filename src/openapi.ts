@@ -10,6 +10,7 @@ const TAGS: Array<[name: string, description: string]> = [
   ['messages', 'Messages, threads, reactions, pins, read and delivery state'],
   ['images', 'Image uploads attached to messages and used as room pictures'],
   ['presence', 'Who is online'],
+  ['blocks', 'Users the caller blocked: they cannot reach them'],
   ['notifications', 'Push targets (devices) and what the server can push; notification levels are on the rooms'],
   ['auth', 'Local accounts of the standalone server (not part of the library)'],
   ['health', 'Liveness of the server and what it depends on'],

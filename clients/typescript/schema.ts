@@ -92,6 +92,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/guest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS */
+        post: operations["createGuestToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/users": {
         parameters: {
             query?: never;
@@ -616,6 +633,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users the caller blocked, newest first */
+        get: operations["listBlocks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/blocks/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Block a user: they can no longer open a direct room with you, add you to rooms, write in your direct room, or see your presence */
+        put: operations["blockUser"];
+        post?: never;
+        /** Unblock a user (nothing happens when they are not blocked) */
+        delete: operations["unblockUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -678,7 +730,7 @@ export interface components {
             user: components["schemas"]["AccountResponse"];
         };
         /** @enum {string} */
-        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
+        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "BANNED" | "SILENCED" | "ROOM_FROZEN" | "BLOCKED" | "GUEST_NOT_ALLOWED" | "USER_BANNED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "REPORT_NOT_FOUND" | "BAN_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SLOW_MODE" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
         ErrorResponse: {
             /** @example 404 */
             statusCode: number;
@@ -694,6 +746,22 @@ export interface components {
             error: string;
             /** @example ROOM_NOT_FOUND */
             code?: components["schemas"]["ChatErrorCode"];
+        };
+        GuestDto: {
+            /** @description Shown to the other members as given (trimmed), marked as a guest; 1 to 200 characters, not only spaces. */
+            name: string;
+        };
+        GuestAccountResponse: {
+            /** @description `guest-` and a random UUID: never the id of a local account (a bare UUID) nor of another guest. */
+            id: string;
+            name: string;
+            /** @enum {boolean} */
+            guest: true;
+        };
+        GuestAuthResponse: {
+            /** @description A JWT with the claim `guest: true`, valid for GUEST_TOKEN_TTL_SECONDS; there is no way to renew it. */
+            accessToken: string;
+            user: components["schemas"]["GuestAccountResponse"];
         };
         UserSearchResponse: {
             /** @description Matching accounts by username (case-insensitive order), at most 20. */
@@ -844,6 +912,8 @@ export interface components {
             title?: string;
             description?: string;
             isPublic?: boolean;
+            /** @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests */
+            allowGuests?: boolean;
             /**
              * Format: uuid
              * @description The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only.
@@ -856,6 +926,11 @@ export interface components {
             description?: string;
             /** @default false */
             isPublic?: boolean;
+            /**
+             * @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests
+             * @default false
+             */
+            allowGuests?: boolean;
             /**
              * Format: uuid
              * @description The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only.
@@ -884,6 +959,8 @@ export interface components {
             muted: boolean;
             /** @description Connected anywhere right now. */
             online: boolean;
+            /** @description Signed in as a guest (a guest token): shown with the name they gave. */
+            guest: boolean;
         };
         ChangesResponse: {
             /**
@@ -1039,6 +1116,14 @@ export interface components {
             webpush: components["schemas"]["WebPushConfigResponse"] | null;
             /** @description Whether FCM pushes are sent. */
             fcm: boolean;
+        };
+        BlockResponse: {
+            userId: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        BlockListResponse: {
+            items: components["schemas"]["BlockResponse"][];
         };
     };
     responses: never;
@@ -1363,6 +1448,56 @@ export interface operations {
             };
         };
     };
+    createGuestToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestAuthResponse"];
+                };
+            };
+            /** @description Invalid name */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     searchUsers: {
         parameters: {
             query: {
@@ -1396,6 +1531,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1488,6 +1632,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3315,6 +3468,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     uploadImage: {
@@ -3355,6 +3517,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3457,7 +3628,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller can see the image but did not upload it */
+            /** @description The caller can see the image but did not upload it, or is a guest (GUEST_NOT_ALLOWED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3618,6 +3789,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listDevices: {
@@ -3639,6 +3819,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3697,6 +3886,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     deleteDevice: {
@@ -3719,6 +3917,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3756,6 +3963,139 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listBlocks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockListResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    blockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The block (the existing one when the user was blocked already) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockResponse"];
+                };
+            };
+            /** @description Blocking yourself */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller already blocks as many users as allowed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unblockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not blocked any more */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
