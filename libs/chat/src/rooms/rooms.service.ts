@@ -101,7 +101,7 @@ export class RoomsService {
         return { room, snapshot: null, removedGuests: [] };
       }
       if (next.imageId && next.imageId !== room.imageId) await this.requireOwnImage(manager, principal.userId, next.imageId);
-      const removedGuests = next.allowGuests ? [] : await this.removeGuests(manager, room.id);
+      const removedGuests = room.allowGuests && !next.allowGuests ? await this.removeGuests(manager, room.id) : [];
       await bumpRoomVersion(manager, room.id);
       await manager.getRepository(RoomEntity).update(room.id, { ...next, updatedAt: new Date() });
       const reloaded = await this.reload(manager, room.id);
