@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import { JwtService } from '@nestjs/jwt';
+import request from 'supertest';
 import { loadConfig } from '../src/config/app-config';
+import { SERVER_MAIN, ServerNode, TestRedis, freePort } from './support/processes';
 import { ask, closeSockets, connectSocket, nextEvent, record } from './support/sockets';
 import { DATABASES, TEST_JWT_SECRET, startTestApp, type TestApp, type TestUser } from './support/test-app';
 
@@ -221,5 +224,48 @@ describe.each(DATABASES)('guests (%s)', (kind) => {
       const token = jwt.sign({ sub: id, name: 'Full', guest: 'yes' }, { expiresIn: 3600 });
       await t.http().post(`${BASE}/rooms`).set('Authorization', `Bearer ${token}`).send({ type: 'group', title: 'Mine', memberIds: [] }).expect(201);
     });
+  });
+});
+
+/** Guests removed on one node leave the room on every node: two server processes sharing PostgreSQL and Redis. */
+describe('guests removed across nodes', () => {
+  let redis: TestRedis;
+  let nodes: ServerNode[] = [];
+  beforeAll(async () => {
+    if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run \`npm run build\` first`);
+    redis = new TestRedis(await freePort());
+    await redis.start();
+    const env = { DATABASE_URL: process.env.PARLEY_TEST_DATABASE_URL as string, REDIS_URL: redis.url };
+    nodes = await Promise.all([ServerNode.start(env), ServerNode.start(env)]);
+  }, 90_000);
+  afterAll(async () => {
+    closeSockets();
+    await Promise.all(nodes.map((node) => node.stop('SIGKILL')));
+    await redis?.stop();
+  });
+
+  it('unsubscribes the guest’s socket on the other node when the room stops accepting guests', async () => {
+    const [a, b] = nodes.map((node) => request(node.url));
+    const owner = { id: `u-${Math.random().toString(36).slice(2)}` };
+    const ownerAuth = { Authorization: `Bearer ${jwt.sign({ sub: owner.id, name: 'Owner' }, { expiresIn: 3600 })}` };
+    const guest = (await b.post('/api/v1/auth/guest').send({ name: 'Wanderer' }).expect(201)).body as { accessToken: string; user: { id: string } };
+    const guestAuth = { Authorization: `Bearer ${guest.accessToken}` };
+    const open = async (title: string) => {
+      const room = (await a.post(`${BASE}/rooms`).set(ownerAuth).send({ type: 'group', title, isPublic: true, memberIds: [] }).expect(201)).body as { id: string };
+      await a.patch(`${BASE}/rooms/${room.id}`).set(ownerAuth).send({ allowGuests: true }).expect(200);
+      await b.post(`${BASE}/rooms/${room.id}/join`).set(guestAuth).expect(200);
+      return room;
+    };
+    const [lobby, hall] = [await open('Lobby'), await open('Hall')];
+    const socket = await connectSocket(nodes[1].url, guest.accessToken);
+    const created = record(socket, 'message.created');
+    const removed = nextEvent(socket, 'member.removed', (event) => event.roomId === lobby.id && event.member.userId === guest.user.id);
+    await a.patch(`${BASE}/rooms/${lobby.id}`).set(ownerAuth).send({ allowGuests: false }).expect(200);
+    await removed;
+    await a.post(`${BASE}/rooms/${lobby.id}/messages`).set(ownerAuth).send({ body: 'after the guests left' }).expect(201);
+    const sentinel = nextEvent(socket, 'message.created', (event) => event.roomId === hall.id);
+    await a.post(`${BASE}/rooms/${hall.id}/messages`).set(ownerAuth).send({ body: 'sentinel' }).expect(201);
+    await sentinel;
+    expect(created.filter((event) => event.roomId === lobby.id)).toEqual([]);
   });
 });
