@@ -421,6 +421,22 @@ const EXPECTED = {
     'public-group': row(HIDDEN, LISTED, LISTED, LISTED, HIDDEN, HIDDEN),
     direct: dm(HIDDEN, LISTED, HIDDEN),
   },
+  // Blocks are the caller's own, about a user (the poster): the room does not matter. A guest gets 403 on all three.
+  listBlocks: {
+    'private-group': row(200, 200, 200, 200, 200, 200),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(200, 200, 200),
+  },
+  blockUser: {
+    'private-group': row(200, 200, 200, 200, 200, 200),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(200, 200, 200),
+  },
+  unblockUser: {
+    'private-group': row(204, 204, 204, 204, 204, 204),
+    'public-group': row(204, 204, 204, 204, 204, 204),
+    direct: dm(204, 204, 204),
+  },
   // Devices are the caller's own: the room does not matter. [own]: a device the caller registered; without it, the
   // poster's device (another user's: 404, as if it did not exist).
   registerDevice: {
@@ -719,6 +735,10 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
     body: () => ({ body: 'in the cold' }),
   },
   setRoomNotifications: { body: () => ({ level: 'mentions' }) },
+  listBlocks: {},
+  // Blocking the poster changes what the poster may do in the room afterwards: a fresh room per cell.
+  blockUser: { mutates: true },
+  unblockUser: {},
   registerDevice: { body: () => ({ platform: 'fcm', token: `token-${randomUUID()}` }) },
   listDevices: {},
   deleteDevice: {

@@ -92,6 +92,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/guest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS */
+        post: operations["createGuestToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/users": {
         parameters: {
             query?: never;
@@ -616,15 +633,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/chat/admin/rooms": {
+    "/api/v1/chat/blocks": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Every room of the server, any visibility (administrators) */
-        get: operations["listAdminRooms"];
+        /** The users the caller blocked, newest first */
+        get: operations["listBlocks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -633,25 +650,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/chat/admin/rooms/{roomId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Any room (administrators) */
-        get: operations["getAdminRoom"];
-        put?: never;
-        post?: never;
-        /** Delete any room, direct rooms included (administrators) */
-        delete: operations["deleteAdminRoom"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/chat/admin/messages/{messageId}": {
+    "/api/v1/chat/blocks/{userId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -659,79 +658,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put?: never;
+        /** Block a user: they can no longer open a direct room with you, add you to rooms, write in your direct room, or see your presence */
+        put: operations["blockUser"];
         post?: never;
-        /** Delete any message as a tombstone (administrators) */
-        delete: operations["deleteAdminMessage"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/chat/admin/users/{userId}/ban": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Ban a user from the whole server: every request 403 USER_BANNED, sockets cut (administrators) */
-        put: operations["banUser"];
-        post?: never;
-        /** Lift a user's server-wide ban (administrators) */
-        delete: operations["unbanUser"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/chat/admin/users/{userId}/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Everything the chat stores about a user, as JSON (administrators) */
-        get: operations["exportUser"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/chat/admin/users/{userId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Erase a user: messages become tombstones without content, uploads, devices and memberships go (administrators) */
-        delete: operations["eraseUser"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/chat/admin/audit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every moderation and administration action, newest first (administrators) */
-        get: operations["listAuditLog"];
-        put?: never;
-        post?: never;
-        delete?: never;
+        /** Unblock a user (nothing happens when they are not blocked) */
+        delete: operations["unblockUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -815,6 +746,22 @@ export interface components {
             error: string;
             /** @example ROOM_NOT_FOUND */
             code?: components["schemas"]["ChatErrorCode"];
+        };
+        GuestDto: {
+            /** @description Shown to the other members as given (trimmed), marked as a guest; 1 to 200 characters, not only spaces. */
+            name: string;
+        };
+        GuestAccountResponse: {
+            /** @description `guest-` and a random UUID: never the id of a local account (a bare UUID) nor of another guest. */
+            id: string;
+            name: string;
+            /** @enum {boolean} */
+            guest: true;
+        };
+        GuestAuthResponse: {
+            /** @description A JWT with the claim `guest: true`, valid for GUEST_TOKEN_TTL_SECONDS; there is no way to renew it. */
+            accessToken: string;
+            user: components["schemas"]["GuestAccountResponse"];
         };
         UserSearchResponse: {
             /** @description Matching accounts by username (case-insensitive order), at most 20. */
@@ -965,6 +912,8 @@ export interface components {
             title?: string;
             description?: string;
             isPublic?: boolean;
+            /** @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests */
+            allowGuests?: boolean;
             /**
              * Format: uuid
              * @description The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only.
@@ -977,6 +926,11 @@ export interface components {
             description?: string;
             /** @default false */
             isPublic?: boolean;
+            /**
+             * @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests
+             * @default false
+             */
+            allowGuests?: boolean;
             /**
              * Format: uuid
              * @description The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only.
@@ -1005,6 +959,8 @@ export interface components {
             muted: boolean;
             /** @description Connected anywhere right now. */
             online: boolean;
+            /** @description Signed in as a guest (a guest token): shown with the name they gave. */
+            guest: boolean;
         };
         ChangesResponse: {
             /**
@@ -1161,149 +1117,13 @@ export interface components {
             /** @description Whether FCM pushes are sent. */
             fcm: boolean;
         };
-        BanUserDto: {
-            /** @description Why, for the other administrators (never shown to the user beyond the refusal). */
-            reason?: string;
-            /**
-             * Format: date-time
-             * @description When the ban ends by itself (in the future); left out or null: until it is lifted.
-             */
-            until?: string | null;
-        };
-        UserBanResponse: {
-            userId: string;
-            reason: string | null;
-            /**
-             * Format: date-time
-             * @description When it ends by itself; null: until it is lifted.
-             */
-            until: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** @description The administrator who banned. */
-            createdBy: string;
-        };
-        ExportedProfile: {
-            id: string;
-            name: string | null;
-            avatarUrl: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /**
-             * Format: date-time
-             * @description When the user was last online; null when never recorded.
-             */
-            lastSeenAt: string | null;
-        };
-        ExportedMembership: {
-            /** Format: uuid */
-            roomId: string;
-            /** @enum {string} */
-            roomType: "direct" | "group";
-            roomTitle: string;
-            /** @enum {string} */
-            role: "owner" | "admin" | "member";
-            /** Format: date-time */
-            joinedAt: string;
-            /** @enum {string} */
-            notificationLevel: "all" | "mentions" | "none";
-            /** Format: date-time */
-            mutedUntil: string | null;
-            lastReadSeq: number;
-            lastDeliveredSeq: number;
-        };
-        ExportedMessageEdit: {
-            body: string;
-            /** Format: date-time */
-            replacedAt: string;
-        };
-        ExportedMessage: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            roomId: string;
-            seq: number;
-            body: string;
-            /** Format: uuid */
-            parentId: string | null;
-            mentions: string[];
-            /** @description Ids of the images attached to it */
-            imageIds: string[];
-            clientId: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            editedAt: string | null;
-            /** Format: date-time */
-            deletedAt: string | null;
-            /** @description Earlier versions, oldest first. */
-            edits: components["schemas"]["ExportedMessageEdit"][];
-        };
-        ExportedReaction: {
-            /** Format: uuid */
-            messageId: string;
-            /** Format: uuid */
-            roomId: string;
-            emoji: string;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        UserExportResponse: {
+        BlockResponse: {
             userId: string;
             /** Format: date-time */
-            exportedAt: string;
-            /** @description Null when the chat has no profile row (the user never signed in, but was named, say, in a ban). */
-            profile: components["schemas"]["ExportedProfile"] | null;
-            memberships: components["schemas"]["ExportedMembership"][];
-            messages: components["schemas"]["ExportedMessage"][];
-            reactions: components["schemas"]["ExportedReaction"][];
-            /** @description Images the user uploaded (metadata; the bytes are at each `url`). */
-            images: components["schemas"]["ImageResponse"][];
-            devices: components["schemas"]["DeviceResponse"][];
-            /** @description The user's server-wide ban, if one is recorded (also an expired one). */
-            serverBan: components["schemas"]["UserBanResponse"] | null;
-        };
-        /** @enum {string} */
-        AuditTargetType: "room" | "user" | "message" | "report";
-        AuditTargetResponse: {
-            type: components["schemas"]["AuditTargetType"];
-            id: string;
-            /**
-             * Format: uuid
-             * @description The room the action was taken in (room-level moderation), else null.
-             */
-            roomId: string | null;
-        };
-        AuditEntryResponse: {
-            /** Format: uuid */
-            id: string;
-            /** @description Who did it. */
-            actorId: string;
-            /**
-             * @description What was done, e.g. `ban.created`, `member.silenced`, `room.updated`, `report.resolved`, `user.banned`, `user.erased`.
-             * @example ban.created
-             */
-            action: string;
-            target: components["schemas"]["AuditTargetResponse"];
-            /** Format: date-time */
             createdAt: string;
-            /**
-             * @description The action's parameters (reason, until, changed settings).
-             * @example {
-             *       "reason": "spam",
-             *       "until": null
-             *     }
-             */
-            details: {
-                [key: string]: unknown;
-            };
         };
-        AuditEntryPageResponse: {
-            items: components["schemas"]["AuditEntryResponse"][];
-            /** @description Pass it as `?cursor=` for the next page; null on the last page */
-            nextCursor: string | null;
+        BlockListResponse: {
+            items: components["schemas"]["BlockResponse"][];
         };
     };
     responses: never;
@@ -1628,6 +1448,56 @@ export interface operations {
             };
         };
     };
+    createGuestToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestAuthResponse"];
+                };
+            };
+            /** @description Invalid name */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     searchUsers: {
         parameters: {
             query: {
@@ -1661,6 +1531,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1753,6 +1632,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3580,6 +3468,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     uploadImage: {
@@ -3620,6 +3517,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3722,7 +3628,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller can see the image but did not upload it */
+            /** @description The caller can see the image but did not upload it, or is a guest (GUEST_NOT_ALLOWED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3883,6 +3789,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listDevices: {
@@ -3904,6 +3819,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3962,6 +3886,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     deleteDevice: {
@@ -3984,6 +3917,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4030,13 +3972,9 @@ export interface operations {
             };
         };
     };
-    listAdminRooms: {
+    listBlocks: {
         parameters: {
-            query?: {
-                limit?: number;
-                cursor?: string;
-                q?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -4048,16 +3986,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoomPageResponse"];
-                };
-            };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["BlockListResponse"];
                 };
             };
             /** @description No valid bearer token */
@@ -4069,8 +3998,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
-            404: {
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4080,122 +4009,7 @@ export interface operations {
             };
         };
     };
-    getAdminRoom: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                roomId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RoomResponse"];
-                };
-            };
-            /** @description No valid bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    deleteAdminRoom: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                roomId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No valid bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    deleteAdminMessage: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                messageId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted (again: nothing changes) */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No valid bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    banUser: {
+    blockUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -4204,21 +4018,18 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BanUserDto"];
-            };
-        };
+        requestBody?: never;
         responses: {
+            /** @description The block (the existing one when the user was blocked already) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserBanResponse"];
+                    "application/json": components["schemas"]["BlockResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description Blocking yourself */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4236,8 +4047,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
-            404: {
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4245,7 +4056,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description An administrator cannot ban themself */
+            /** @description The caller already blocks as many users as allowed */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4256,7 +4067,7 @@ export interface operations {
             };
         };
     };
-    unbanUser: {
+    unblockUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -4267,22 +4078,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Lifted */
+            /** @description Not blocked any more */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
             /** @description No valid bearer token */
             401: {
                 headers: {
@@ -4292,152 +4094,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    exportUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                userId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserExportResponse"];
-                };
-            };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No valid bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    eraseUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                userId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Erased */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No valid bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    listAuditLog: {
-        parameters: {
-            query?: {
-                limit?: number;
-                cursor?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditEntryPageResponse"];
-                };
-            };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No valid bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
-            404: {
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -31,6 +31,11 @@ export interface AppConfig {
   /** Lifetime of tokens issued by the local accounts, in seconds. */
   tokenTtlSeconds: number;
   /**
+   * Lifetime of guest tokens (`POST /api/v1/auth/guest`), in seconds (GUEST_TOKEN_TTL_SECONDS, default a day, or
+   * JWT_MAX_AGE_SECONDS when that is shorter).
+   */
+  guestTokenTtlSeconds: number;
+  /**
    * Room members must be known users (KNOWN_USERS_ONLY): local accounts, or users who have signed in to the chat
    * before. Others are 404 USER_NOT_FOUND. False: any user id is accepted.
    */
@@ -88,6 +93,9 @@ export interface AppConfig {
   notifications: ChatNotificationsOptions;
 }
 
+/** Guest tokens live a day by default: long enough for a visit, short enough that an abandoned one lapses. */
+const DEFAULT_GUEST_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+
 /** Used when no JWT_SECRET is set so that `npm start` works out of the box; logged loudly at start-up. */
 export const DEVELOPMENT_JWT_SECRET = 'parley-development-secret-do-not-use-in-production';
 
@@ -101,6 +109,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const jwtMaxAgeSeconds = env.JWT_MAX_AGE_SECONDS ? positiveInteger(env.JWT_MAX_AGE_SECONDS, 0, 'JWT_MAX_AGE_SECONDS') : undefined;
   if (jwtMaxAgeSeconds !== undefined && !publicKey && !jwksUri && tokenTtlSeconds > jwtMaxAgeSeconds) {
     throw new Error(`TOKEN_TTL_SECONDS (${tokenTtlSeconds}) is longer than JWT_MAX_AGE_SECONDS (${jwtMaxAgeSeconds}): the tokens of the local accounts would be refused`);
+  }
+  const guestTokenTtlSeconds = positiveInteger(env.GUEST_TOKEN_TTL_SECONDS, Math.min(DEFAULT_GUEST_TOKEN_TTL_SECONDS, jwtMaxAgeSeconds ?? Infinity), 'GUEST_TOKEN_TTL_SECONDS');
+  if (jwtMaxAgeSeconds !== undefined && !publicKey && !jwksUri && guestTokenTtlSeconds > jwtMaxAgeSeconds) {
+    throw new Error(`GUEST_TOKEN_TTL_SECONDS (${guestTokenTtlSeconds}) is longer than JWT_MAX_AGE_SECONDS (${jwtMaxAgeSeconds}): guest tokens would be refused`);
   }
   const redisPrefix = env.REDIS_PREFIX?.trim() || undefined;
   if (redisPrefix !== undefined && !/^[\w.:-]{1,64}$/.test(redisPrefix)) {
@@ -125,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     usingDevelopmentSecret,
     tokenTtlSeconds,
+    guestTokenTtlSeconds,
     knownUsersOnly: boolean(env.KNOWN_USERS_ONLY, 'KNOWN_USERS_ONLY'),
     corsOrigins: list(env.CORS_ORIGINS),
     logLevel: env.LOG_LEVEL || 'info',

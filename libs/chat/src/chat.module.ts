@@ -11,6 +11,7 @@ import {
 } from './chat.module-definition';
 import { DEFAULT_CHAT_PATH } from './chat.options';
 import { ChatEventBus } from './events/chat-event-bus';
+import { BlocksModule } from './blocks/blocks.module';
 import { ImagesModule } from './images/images.module';
 import { ChatRateLimiter } from './limits/chat-rate-limiter';
 import { MembersModule } from './members/members.module';
@@ -28,7 +29,7 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { RoomsModule } from './rooms/rooms.module';
 
 /** The feature modules whose controllers are mounted under the module's path. */
-const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule, ModerationModule, AdminModule];
+const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule, ModerationModule, AdminModule, BlocksModule];
 
 /**
  * Holds what every feature module needs (the options, the resolved config, the event bus). It is global so the

@@ -48,6 +48,8 @@ export interface ChatLimits {
   maxInitialMembers: number;
   /** Longest message body, in characters. */
   maxMessageLength: number;
+  /** Most users one user may block (`PUT /blocks/{userId}` beyond it: 409). */
+  maxBlocksPerUser: number;
 }
 
 export const DEFAULT_CHAT_LIMITS: ChatLimits = {
@@ -55,6 +57,7 @@ export const DEFAULT_CHAT_LIMITS: ChatLimits = {
   maxPageSize: 100,
   maxInitialMembers: 500,
   maxMessageLength: 4000,
+  maxBlocksPerUser: 1000,
 };
 
 /**

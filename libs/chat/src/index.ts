@@ -42,6 +42,10 @@ export { webhookSignature } from './notifications/drivers/webhook.sender';
 // `parley-jwt` or `parley-host`) and `@CurrentUser()` gives that caller, a ChatPrincipal (`request.user` is untouched).
 export { ChatAuthGuard } from './auth/chat-auth.guard';
 export { CurrentUser } from './auth/current-user.decorator';
+// A permission outside rooms for the host's own routes, after ChatAuthGuard: `@RequireUser('account.search')` refuses
+// guests (403 GUEST_NOT_ALLOWED).
+export { RequireUser } from './access/require-user.decorator';
+export type { UserPermission } from './access/user-permission';
 
 // The host's database: add these to its DataSource.
 export { chatEntities } from './database/chat-entities';

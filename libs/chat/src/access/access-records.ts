@@ -14,7 +14,18 @@ export interface AccessRoom {
   /** Moderation settings of the room row (loaded with it): slow mode interval and frozen. */
   slowModeSeconds?: number;
   frozen?: boolean;
+  /** Accepts guests (public group rooms only); absent where a query does not read it. */
+  allowGuests?: boolean;
 }
+
+/**
+ * Who asks: a user id, or the principal itself when whether the caller is a guest matters (the HTTP guards and the
+ * socket handlers pass the principal, so guest rules hold on both transports).
+ */
+export type AccessCaller = string | { userId: string; guest?: boolean };
+
+export const callerId = (caller: AccessCaller): string => (typeof caller === 'string' ? caller : caller.userId);
+export const isGuestCaller = (caller: AccessCaller): boolean => typeof caller !== 'string' && caller.guest === true;
 
 export interface AccessMembership {
   roomId: string;

@@ -1,6 +1,7 @@
 import type { ChatErrorCode } from '../common/chat-error';
 import type { AccessBan, AccessMembership, AccessRoom, MemberRole } from './access-records';
 import type { RoomPermission } from './room-permission';
+import type { UserPermission } from './user-permission';
 
 /**
  * The permission rules of a room, as pure functions of the room and the caller's membership (null when the
@@ -161,3 +162,43 @@ export const ROOM_RULES: Record<RoomPermission, RoomRule> = {
  * hook, resolved into `admin` by ServerAdmins). Everybody else is answered as if the routes did not exist.
  */
 export const canAdministerServer = (principal: { admin?: boolean }): boolean => principal.admin === true;
+/** A room that accepts guests: a public group room with `allowGuests`. */
+export const acceptsGuests = (room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>): boolean =>
+  room.type === 'group' && room.isPublic && room.allowGuests === true;
+
+/**
+ * What a guest may do in a room, on top of the rule of the permission: see it; read, send, react and mark read
+ * (`room.read`) and join only where the room accepts guests; leave (also through `member.remove`, which for a
+ * plain member only ever removes themself). Anything else is 403 GUEST_NOT_ALLOWED.
+ */
+export const guestMay = (permission: RoomPermission, room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>): boolean => {
+  switch (permission) {
+    case 'room.view':
+    case 'room.leave':
+    case 'member.remove':
+      return true;
+    case 'room.read':
+    case 'room.join':
+    case 'message.send':
+      return acceptsGuests(room);
+    default:
+      return false;
+  }
+};
+
+/** Whether a user blocked by `target` may still reach them: never (no direct room, no adding them, no sending). */
+export const canReach = (blockedByTarget: boolean): boolean => !blockedByTarget;
+
+/** Who can become a member of a room: a guest only of a room that accepts guests, and only as a plain member. */
+export const canBecomeMember = (room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>, target: { guest: boolean }, role: MemberRole): boolean =>
+  !target.guest || (acceptsGuests(room) && role === 'member');
+
+/** The permissions outside rooms: everybody but guests holds them. */
+export const USER_RULES: Record<UserPermission, (caller: { guest?: boolean }) => boolean> = {
+  'room.create': (caller) => caller.guest !== true,
+  'image.upload': (caller) => caller.guest !== true,
+  'device.manage': (caller) => caller.guest !== true,
+  'presence.read': (caller) => caller.guest !== true,
+  'block.manage': (caller) => caller.guest !== true,
+  'account.search': (caller) => caller.guest !== true,
+};

@@ -131,6 +131,46 @@ export class AccessRepository {
     return groupByOther(rows);
   }
 
+  /** The users among `otherIds` who blocked `userId`. */
+  async blockersOf(userId: string, otherIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (otherIds.length === 0) return new Set();
+    const rows: Array<{ blocker_id: string }> = await manager.query(
+      `SELECT blocker_id FROM chat_user_blocks WHERE blocked_id = $1 AND blocker_id = ANY($2::varchar[])`,
+      [userId, otherIds],
+    );
+    return new Set(rows.map((row) => row.blocker_id));
+  }
+
+  /** The users among `otherIds` whom `userId` blocked. */
+  async blockedBy(userId: string, otherIds: string[]): Promise<Set<string>> {
+    if (otherIds.length === 0) return new Set();
+    const rows: Array<{ blocked_id: string }> = await this.dataSource.query(
+      `SELECT blocked_id FROM chat_user_blocks WHERE blocker_id = $1 AND blocked_id = ANY($2::varchar[])`,
+      [userId, otherIds],
+    );
+    return new Set(rows.map((row) => row.blocked_id));
+  }
+
+  /** Whether `userId` is a member of a direct room whose other member blocked them (false for group rooms). */
+  async blockedInDirectRoom(userId: string, roomId: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM chat_rooms r
+       JOIN chat_room_members me ON me.room_id = r.id AND me.user_id = $1
+       JOIN chat_room_members other ON other.room_id = r.id AND other.user_id <> $1
+       JOIN chat_user_blocks b ON b.blocker_id = other.user_id AND b.blocked_id = $1
+       WHERE r.id = $2 AND r.type = 'direct' LIMIT 1`,
+      [userId, roomId],
+    );
+    return rows.length > 0;
+  }
+
+  /** The guests among `userIds`, by their chat profile (the mark their last token carried). */
+  async guestsAmong(userIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows: Array<{ id: string }> = await manager.query(`SELECT id FROM chat_users WHERE guest AND id = ANY($1::varchar[])`, [userIds]);
+    return new Set(rows.map((row) => row.id));
+  }
+
   /** Everybody who shares a room with the user, with the rooms and their own role in each (presence audiences). */
   async roomMates(userId: string): Promise<SharedRooms[]> {
     const rows: Array<GrantRow & { other_id: string }> = await this.dataSource.query(

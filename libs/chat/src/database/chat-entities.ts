@@ -13,6 +13,7 @@ import { AuditEntryEntity } from '../audit/entities/audit-entry.entity';
 import { RoomBanEntity } from '../moderation/entities/room-ban.entity';
 import { MessageReportEntity } from '../moderation/entities/message-report.entity';
 import { UserBanEntity } from '../users/entities/user-ban.entity';
+import { UserBlockEntity } from '../blocks/entities/user-block.entity';
 
 /** Every entity of the chat module, for the host's DataSource `entities` (or use `autoLoadEntities`). */
 export const chatEntities = [
@@ -31,4 +32,5 @@ export const chatEntities = [
   RoomBanEntity,
   MessageReportEntity,
   UserBanEntity,
+  UserBlockEntity,
 ];

@@ -10,6 +10,7 @@ import { MessageWriteMentions1795360000002 } from './migrations/1795360000002-me
 import { AuditLog1795370000000 } from './migrations/1795370000000-audit-log';
 import { RoomModeration1795370000100 } from './migrations/1795370000100-room-moderation';
 import { ServerBans1795370000300 } from './migrations/1795370000300-server-bans';
+import { BlocksAndGuests1795370000200 } from './migrations/1795370000200-blocks-and-guests';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
 export const chatMigrations = [
@@ -25,4 +26,5 @@ export const chatMigrations = [
   AuditLog1795370000000,
   RoomModeration1795370000100,
   ServerBans1795370000300,
+  BlocksAndGuests1795370000200,
 ];

@@ -61,7 +61,8 @@ export class MembersService {
   async add(principal: ChatPrincipal, roomId: string, dto: AddMemberDto): Promise<MemberResponse> {
     const role = dto.role ?? 'member';
     const member = await this.dataSource.transaction(async (manager) => {
-      await this.access.member(principal.userId, role === 'admin' ? 'member.addAdmin' : 'member.add', roomId, { manager, lock: true });
+      const { room } = await this.access.member(principal, role === 'admin' ? 'member.addAdmin' : 'member.add', roomId, { manager, lock: true });
+      await this.access.requireCanAdd(principal.userId, room, [dto.userId], role, manager);
       const existing = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId: dto.userId });
       if (existing) throw new ChatError('ALREADY_MEMBER', 'That user is already a member of this room');
       await this.access.requireNotBanned(roomId, [dto.userId], manager);
@@ -79,10 +80,11 @@ export class MembersService {
   async update(principal: ChatPrincipal, roomId: string, userId: string, dto: UpdateMemberDto): Promise<MemberResponse> {
     if (dto.role === undefined && dto.silencedUntil === undefined) throw new ChatError('INVALID_INPUT', 'Give role, silencedUntil or both');
     const changed = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal.userId, 'room.moderate', roomId, { manager, lock: true });
+      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'room.moderate', roomId, { manager, lock: true });
       if (dto.role !== undefined) this.access.require(canChangeRole(room, membership), 'Only the owner can change roles');
       const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
       if (!target) throw memberNotFound();
+      if (dto.role !== undefined) await this.access.requireCanHoldRole(target.userId, room, dto.role, manager);
       if (dto.silencedUntil !== undefined) {
         this.access.require(canSilence(room, membership, target), target.userId === principal.userId ? 'Nobody can silence themself' : 'Admins cannot silence the owner or other admins');
       }
@@ -127,7 +129,7 @@ export class MembersService {
   /** Kicks a member (owner, or admins for plain members) or leaves (a member removing themself). */
   async remove(principal: ChatPrincipal, roomId: string, userId: string): Promise<void> {
     const { member, version } = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal.userId, 'member.remove', roomId, { manager, lock: true });
+      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'member.remove', roomId, { manager, lock: true });
       const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
       if (!target) throw memberNotFound();
       this.access.require(canRemoveMember(room, membership, target), 'You are not allowed to remove that member');

@@ -47,6 +47,16 @@ export class RoomMembershipService {
     return version;
   }
 
+  /** The members of a room who are guests (by their chat profile). */
+  async guestMembers(manager: EntityManager, roomId: string): Promise<RoomMemberEntity[]> {
+    return manager
+      .getRepository(RoomMemberEntity)
+      .createQueryBuilder('m')
+      .innerJoin('chat_users', 'u', 'u.id = m.user_id AND u.guest')
+      .where('m.roomId = :roomId', { roomId })
+      .getMany();
+  }
+
   /** Changes a member's role as one change of the room. */
   async setRole(manager: EntityManager, member: RoomMemberEntity, role: MemberRole): Promise<RoomMemberEntity> {
     const version = await bumpRoomVersion(manager, member.roomId);

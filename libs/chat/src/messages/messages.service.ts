@@ -57,9 +57,11 @@ export class MessagesService {
    * concurrent one, gets the first message back instead of a second one.
    */
   async send(principal: ChatPrincipal, roomId: string, dto: CreateMessageDto): Promise<SentMessage> {
-    // The access layer's send rule (member, not silenced, room not frozen for them) first, so nothing tells an
-    // outsider about the room; membership is checked once more by the writer under the room's lock.
-    const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal.userId, 'message.send', roomId);
+    // The access layer's send rule (member, not silenced, room not frozen for them, a guest only where guests are
+    // welcome) first, so nothing tells an outsider about the room; then the blocks of a direct room. Membership is
+    // checked once more by the writer under the room's lock.
+    const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'message.send', roomId);
+    await this.access.requireCanSend(principal.userId, roomId);
     const body = await this.hostApprovedBody(principal, roomId, dto, this.validBody(dto.body ?? '', false));
     if (!body && !dto.imageIds?.length) throw new ChatError('INVALID_INPUT', 'A message needs a body or images');
     if (dto.parentId) await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId);

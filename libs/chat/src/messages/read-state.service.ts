@@ -29,7 +29,7 @@ export class ReadStateService {
   ) {}
 
   async markRead(principal: ChatPrincipal, roomId: string, seq: number): Promise<ReadStateResponse> {
-    const { room, membership } = await this.access.memberRoom<RoomWithSeq, RoomMemberEntity>(principal.userId, roomId);
+    const { room, membership } = await this.access.memberRoom<RoomWithSeq, RoomMemberEntity>(principal, roomId);
     const state = await this.move(principal.userId, roomId, Math.min(seq, room.lastSeq), true);
     if (state.lastReadSeq > membership.lastReadSeq) {
       this.events.publish('receipt', { roomId, userId: principal.userId, lastReadSeq: state.lastReadSeq });
@@ -49,7 +49,7 @@ export class ReadStateService {
   }
 
   async markDelivered(principal: ChatPrincipal, roomId: string, seq: number): Promise<ReadStateResponse> {
-    const { room } = await this.access.memberRoom<RoomWithSeq>(principal.userId, roomId);
+    const { room } = await this.access.memberRoom<RoomWithSeq>(principal, roomId);
     return this.move(principal.userId, roomId, Math.min(seq, room.lastSeq), false);
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { canJoinRoom } from '../access/access-rules';
+import { acceptsGuests, canJoinRoom } from '../access/access-rules';
 import { AccessService } from '../access/access.service';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatConfig } from '../common/chat-config';
@@ -52,12 +52,14 @@ export class RoomsService {
     const rooms = this.dataSource.getRepository(RoomEntity).createQueryBuilder('r');
     if (query.scope === 'public') {
       rooms.where('r.is_public = true');
+      // The directory a guest sees: only the rooms they can join (see `guestMay`).
+      if (principal.guest) rooms.andWhere('r.allow_guests = true');
     } else {
       rooms.innerJoin(RoomMemberEntity, 'm', 'm.room_id = r.id AND m.user_id = :userId', { userId: principal.userId });
     }
     const page = await newestFirstPage(rooms, { at: 'r.last_activity_at', tie: { column: 'r.id', type: 'uuid', of: (room) => room.id }, limit, cursor: query.cursor });
     // The host's policy may hide some rooms of the page; the cursor still moves past them.
-    const allowed = await this.access.rooms(principal.userId, 'room.view', page.items.map((room) => room.id));
+    const allowed = await this.access.rooms(principal, 'room.view', page.items.map((room) => room.id));
     return { items: await this.views.many(principal.userId, page.items.filter((room) => allowed.has(room.id))), nextCursor: page.nextCursor };
   }
 
@@ -67,43 +69,61 @@ export class RoomsService {
   }
 
   async get(principal: ChatPrincipal, roomId: string): Promise<RoomResponse> {
-    const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.view', roomId);
+    const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal, 'room.view', roomId);
     return this.views.one(principal.userId, room);
   }
 
-  /** PATCH (`replace` false) or PUT (`replace` true) of the room's editable fields: owner and admins. */
+  /**
+   * PATCH (`replace` false) or PUT (`replace` true) of the room's editable fields: owner and admins. Making the room
+   * private turns `allowGuests` off; turning it off removes the room's guests (each a change of the room).
+   */
   async update(principal: ChatPrincipal, roomId: string, dto: UpdateRoomDto | ReplaceRoomDto, replace: boolean): Promise<RoomResponse> {
     const given = Object.fromEntries(Object.entries(dto).filter(([, value]) => value !== undefined)) as UpdateRoomDto;
-    const changes: UpdateRoomDto = replace ? { title: '', description: '', isPublic: false, imageId: null, ...given } : given;
-    const { room, snapshot } = await this.dataSource.transaction(async (manager) => {
-      const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.edit', roomId, { manager, lock: true });
+    const changes: UpdateRoomDto = replace ? { title: '', description: '', isPublic: false, allowGuests: false, imageId: null, ...given } : given;
+    const { room, snapshot, removedGuests } = await this.dataSource.transaction(async (manager) => {
+      const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal, 'room.edit', roomId, { manager, lock: true });
+      const isPublic = changes.isPublic ?? room.isPublic;
       const next = {
         title: changes.title === undefined ? room.title : changes.title.trim(),
         description: changes.description === undefined ? room.description : changes.description.trim(),
-        isPublic: changes.isPublic ?? room.isPublic,
+        isPublic,
+        allowGuests: changes.allowGuests ?? (isPublic && room.allowGuests),
         imageId: changes.imageId === undefined ? room.imageId : changes.imageId?.toLowerCase() ?? null,
         slowModeSeconds: changes.slowModeSeconds ?? room.slowModeSeconds,
         frozen: changes.frozen ?? room.frozen,
       };
+      if (next.allowGuests && !acceptsGuests({ type: room.type, isPublic: next.isPublic, allowGuests: true })) {
+        throw new ChatError('INVALID_INPUT', 'Only public group rooms can allow guests: make the room public (isPublic: true) as well');
+      }
       if (
         next.title === room.title &&
         next.description === room.description &&
         next.isPublic === room.isPublic &&
+        next.allowGuests === room.allowGuests &&
         next.imageId === room.imageId &&
         next.slowModeSeconds === room.slowModeSeconds &&
         next.frozen === room.frozen
       ) {
-        return { room, snapshot: null };
+        return { room, snapshot: null, removedGuests: [] };
       }
       if (next.imageId && next.imageId !== room.imageId) await this.requireOwnImage(manager, principal.userId, next.imageId);
       await this.auditModeration(manager, principal.userId, room, next);
+      const removedGuests = room.allowGuests && !next.allowGuests ? await this.removeGuests(manager, room.id) : [];
       await bumpRoomVersion(manager, room.id);
       await manager.getRepository(RoomEntity).update(room.id, { ...next, updatedAt: new Date() });
       const reloaded = await this.reload(manager, room.id);
-      return { room: reloaded, snapshot: await this.views.one(null, reloaded, manager) };
+      return { room: reloaded, snapshot: await this.views.one(null, reloaded, manager), removedGuests };
     });
+    for (const { member, version } of removedGuests) await this.memberEvents.removed(room.id, version, member);
     if (snapshot) this.events.publish('room.updated', { roomId: room.id, version: room.version, room: snapshot });
     return this.views.one(principal.userId, room);
+  }
+
+  /** Removes every guest of a room that stops accepting guests, each removal a change of the room. */
+  private async removeGuests(manager: EntityManager, roomId: string): Promise<Array<{ member: RoomMemberEntity; version: number }>> {
+    const removed: Array<{ member: RoomMemberEntity; version: number }> = [];
+    for (const member of await this.membership.guestMembers(manager, roomId)) removed.push({ member, version: await this.membership.remove(manager, member) });
+    return removed;
   }
 
   /** Deletes a group room with everything in it: the owner only. */
@@ -119,8 +139,9 @@ export class RoomsService {
 
   async join(principal: ChatPrincipal, roomId: string): Promise<RoomResponse> {
     const { room, member } = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.view', roomId, { manager, lock: true });
+      const { room, membership } = await this.access.room<RoomEntity, RoomMemberEntity>(principal, 'room.view', roomId, { manager, lock: true });
       if (membership) throw new ChatError('ALREADY_MEMBER', 'You are already a member of this room');
+      this.access.requireGuestMay(principal, 'room.join', room);
       this.access.require(canJoinRoom(room, membership), 'Only public group rooms can be joined');
       await this.access.requireNotBanned(room.id, [principal.userId], manager);
       const member = await this.membership.add(manager, room.id, principal.userId, 'member');
@@ -132,7 +153,7 @@ export class RoomsService {
 
   async leave(principal: ChatPrincipal, roomId: string): Promise<void> {
     const { member, version } = await this.dataSource.transaction(async (manager) => {
-      const { membership } = await this.access.member<RoomEntity, RoomMemberEntity>(principal.userId, 'room.leave', roomId, { manager, lock: true });
+      const { membership } = await this.access.member<RoomEntity, RoomMemberEntity>(principal, 'room.leave', roomId, { manager, lock: true });
       if (membership.role === 'owner') {
         throw new ChatError('CONFLICT', 'The owner must hand ownership to another member (PATCH their role to owner) or delete the room before leaving');
       }
@@ -155,7 +176,7 @@ export class RoomsService {
   }
 
   private async saveNotifications(principal: ChatPrincipal, roomId: string, changes: Pick<Partial<RoomMemberEntity>, 'notificationLevel' | 'mutedUntil'>): Promise<RoomResponse> {
-    const { room } = await this.access.member<RoomEntity, RoomMemberEntity>(principal.userId, 'room.notifications', roomId);
+    const { room } = await this.access.member<RoomEntity, RoomMemberEntity>(principal, 'room.notifications', roomId);
     await this.dataSource.getRepository(RoomMemberEntity).update({ roomId: room.id, userId: principal.userId }, changes);
     return this.views.one(principal.userId, room);
   }
@@ -166,6 +187,7 @@ export class RoomsService {
     }
     const { room, members } = await this.dataSource.transaction(async (manager) => {
       if (dto.imageId) await this.requireOwnImage(manager, principal.userId, dto.imageId);
+      await this.access.requireCanAdd(principal.userId, { type: 'group', isPublic: dto.isPublic ?? false, allowGuests: false }, others, 'member', manager);
       const room = await this.insertRoom(manager, {
         type: 'group',
         imageId: dto.imageId?.toLowerCase() ?? null,
@@ -198,6 +220,8 @@ export class RoomsService {
     if (dto.title?.trim() || dto.description?.trim()) {
       throw new ChatError('INVALID_INPUT', "A direct room has no title or description of its own: it shows the other member's name");
     }
+    // Checked before the existing room is returned: a blocked user cannot reopen the room either.
+    await this.access.requireCanAdd(principal.userId, { type: 'direct', isPublic: false, allowGuests: false }, others, 'member');
     const pair = [principal.userId, others[0]].sort();
     const directKey = createHash('sha256').update(JSON.stringify(pair)).digest('hex');
     const existing = await this.dataSource.getRepository(RoomEntity).findOneBy({ directKey });

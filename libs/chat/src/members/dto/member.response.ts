@@ -32,6 +32,9 @@ export class MemberResponse {
   /** Read-only until then (silenced by the owner or an admin); null when not silenced. */
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   silencedUntil: string | null;
+  /** Signed in as a guest (a guest token): shown with the name they gave. */
+  @ApiProperty()
+  guest: boolean;
 }
 
 /** A page of MemberResponse, as every list is paginated: `{ items, nextCursor }`. */
@@ -44,7 +47,7 @@ export class MemberPageResponse {
   nextCursor: string | null;
 }
 
-export function toMemberResponse(member: RoomMemberEntity, name: string | null, online: boolean): MemberResponse {
+export function toMemberResponse(member: RoomMemberEntity, name: string | null, online: boolean, guest = false): MemberResponse {
   return {
     userId: member.userId,
     name,
@@ -55,5 +58,6 @@ export function toMemberResponse(member: RoomMemberEntity, name: string | null, 
     muted: isMuted(member),
     online,
     silencedUntil: member.silencedUntil && member.silencedUntil.getTime() > Date.now() ? member.silencedUntil.toISOString() : null,
+    guest,
   };
 }

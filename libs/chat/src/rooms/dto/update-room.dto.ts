@@ -16,6 +16,11 @@ export class UpdateRoomDto {
   @IsBoolean()
   isPublic?: boolean;
 
+  @ApiPropertyOptional({ description: 'Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests' })
+  @IsOptionalNonNull()
+  @IsBoolean()
+  allowGuests?: boolean;
+
   /** The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only. */
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true })
   @IsOptional()
