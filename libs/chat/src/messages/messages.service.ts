@@ -18,7 +18,7 @@ import { MessageEditEntity } from './entities/message-edit.entity';
 import { MessageEntity } from './entities/message.entity';
 import { ReactionEntity } from './entities/reaction.entity';
 import { RoomMemberEntity } from '../members/entities/room-member.entity';
-import { invalidMention } from './message-errors';
+import { invalidMention, requireUserMessage } from './message-errors';
 import { findRoomMessage, stampMessageChange } from './message-lookup';
 import { MessageViewsService } from './message-views.service';
 import { MessageWriter } from './message-writer.service';
@@ -57,7 +57,7 @@ export class MessagesService {
     if (dto.parentId || this.config.options.canAccessRoom || this.config.options.beforeMessageSend) await this.access.memberRoom(principal.userId, roomId);
     const body = await this.hostApprovedBody(principal, roomId, dto, this.validBody(dto.body ?? '', false));
     if (!body && !dto.imageIds?.length) throw new ChatError('INVALID_INPUT', 'A message needs a body or images');
-    if (dto.parentId) await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId);
+    if (dto.parentId) requireUserMessage(await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId), 'replied to');
     const result = await this.writer.write({
       roomId,
       senderId: principal.userId,
@@ -123,6 +123,7 @@ export class MessagesService {
     const { message, changed } = await this.dataSource.transaction(async (manager) => {
       const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
+      requireUserMessage(message, 'edited');
       this.access.require(canEditMessage(membership, message), 'Only the sender can edit a message');
       if (message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be edited');
       if (mentions) await this.requireMembers(manager, roomId, mentions);
@@ -149,6 +150,7 @@ export class MessagesService {
     const deleted = await this.dataSource.transaction(async (manager) => {
       const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
+      requireUserMessage(message, 'deleted');
       this.access.require(canManageMessage(membership, message), 'Only the sender, the owner and admins can delete a message');
       if (message.deletedAt) return null;
       const retain = this.config.options.messages?.retainDeletedContent ?? false;

@@ -20,6 +20,7 @@ import { RoomMemberEntity } from '../members/entities/room-member.entity';
 import { RoomEntity } from './entities/room.entity';
 import { MemberEventsPublisher } from '../members/member-events.publisher';
 import { bumpRoomVersion } from '../common/room-counters';
+import { NOTHING_RECORDED, SystemMessages } from '../common/system-messages';
 import { RoomMembershipService } from '../members/room-membership.service';
 import { RoomViewsService } from './room-views.service';
 
@@ -43,6 +44,7 @@ export class RoomsService {
     private readonly events: ChatEventBus,
     private readonly config: ChatConfig,
     private readonly images: ImageAttachmentsService,
+    private readonly systemMessages: SystemMessages,
   ) {}
 
   async list(principal: ChatPrincipal, query: ListRoomsQueryDto): Promise<Page<RoomResponse>> {
@@ -73,7 +75,7 @@ export class RoomsService {
   async update(principal: ChatPrincipal, roomId: string, dto: UpdateRoomDto | ReplaceRoomDto, replace: boolean): Promise<RoomResponse> {
     const given = Object.fromEntries(Object.entries(dto).filter(([, value]) => value !== undefined)) as UpdateRoomDto;
     const changes: UpdateRoomDto = replace ? { title: '', description: '', isPublic: false, imageId: null, ...given } : given;
-    const { room, snapshot } = await this.dataSource.transaction(async (manager) => {
+    const { room, snapshot, recorded } = await this.dataSource.transaction(async (manager) => {
       const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.edit', roomId, { manager, lock: true });
       const next = {
         title: changes.title === undefined ? room.title : changes.title.trim(),
@@ -82,15 +84,18 @@ export class RoomsService {
         imageId: changes.imageId === undefined ? room.imageId : changes.imageId?.toLowerCase() ?? null,
       };
       if (next.title === room.title && next.description === room.description && next.isPublic === room.isPublic && next.imageId === room.imageId) {
-        return { room, snapshot: null };
+        return { room, snapshot: null, recorded: NOTHING_RECORDED };
       }
       if (next.imageId && next.imageId !== room.imageId) await this.requireOwnImage(manager, principal.userId, next.imageId);
-      await bumpRoomVersion(manager, room.id);
+      const version = await bumpRoomVersion(manager, room.id);
       await manager.getRepository(RoomEntity).update(room.id, { ...next, updatedAt: new Date() });
+      const recorded =
+        next.title === room.title ? NOTHING_RECORDED : await this.systemMessages.record(manager, { id: room.id, type: room.type, version }, { event: 'room.renamed', actorId: principal.userId, targetId: null });
       const reloaded = await this.reload(manager, room.id);
-      return { room: reloaded, snapshot: await this.views.one(null, reloaded, manager) };
+      return { room: reloaded, snapshot: await this.views.one(null, reloaded, manager), recorded };
     });
     if (snapshot) this.events.publish('room.updated', { roomId: room.id, version: room.version, room: snapshot });
+    recorded.publish();
     return this.views.one(principal.userId, room);
   }
 
@@ -106,26 +111,31 @@ export class RoomsService {
   }
 
   async join(principal: ChatPrincipal, roomId: string): Promise<RoomResponse> {
-    const { room, member } = await this.dataSource.transaction(async (manager) => {
+    const { room, member, recorded } = await this.dataSource.transaction(async (manager) => {
       const { room, membership } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.view', roomId, { manager, lock: true });
       if (membership) throw new ChatError('ALREADY_MEMBER', 'You are already a member of this room');
       this.access.require(canJoinRoom(room, membership), 'Only public group rooms can be joined');
       const member = await this.membership.add(manager, room.id, principal.userId, 'member');
-      return { room: await this.reload(manager, room.id), member };
+      const recorded = await this.systemMessages.record(manager, { id: room.id, type: room.type, version: member.version }, { event: 'member.joined', actorId: principal.userId, targetId: null });
+      return { room: await this.reload(manager, room.id), member, recorded };
     });
     await this.memberEvents.added(room.id, room.version, member);
+    recorded.publish();
     return this.views.one(principal.userId, room);
   }
 
   async leave(principal: ChatPrincipal, roomId: string): Promise<void> {
-    const { member, version } = await this.dataSource.transaction(async (manager) => {
-      const { membership } = await this.access.member<RoomEntity, RoomMemberEntity>(principal.userId, 'room.leave', roomId, { manager, lock: true });
+    const { member, version, recorded } = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.member<RoomEntity, RoomMemberEntity>(principal.userId, 'room.leave', roomId, { manager, lock: true });
       if (membership.role === 'owner') {
         throw new ChatError('CONFLICT', 'The owner must hand ownership to another member (PATCH their role to owner) or delete the room before leaving');
       }
-      return { member: membership, version: await this.membership.remove(manager, membership) };
+      const version = await this.membership.remove(manager, membership);
+      const recorded = await this.systemMessages.record(manager, { id: room.id, type: room.type, version }, { event: 'member.left', actorId: principal.userId, targetId: null });
+      return { member: membership, version, recorded };
     });
     await this.memberEvents.removed(roomId, version, member);
+    recorded.publish();
   }
 
   /**
@@ -151,7 +161,7 @@ export class RoomsService {
     if (others.length + 1 > this.config.limits.maxInitialMembers) {
       throw new ChatError('INVALID_INPUT', `A room can be created with at most ${this.config.limits.maxInitialMembers} members`);
     }
-    const { room, members } = await this.dataSource.transaction(async (manager) => {
+    const { room, members, recorded } = await this.dataSource.transaction(async (manager) => {
       if (dto.imageId) await this.requireOwnImage(manager, principal.userId, dto.imageId);
       const room = await this.insertRoom(manager, {
         type: 'group',
@@ -167,9 +177,11 @@ export class RoomsService {
         ...(await this.membership.insert(manager, room.id, [principal.userId], 'owner', room.version)),
         ...(await this.membership.insert(manager, room.id, others, 'member', room.version)),
       ];
-      return { room, members };
+      const recorded = await this.systemMessages.record(manager, room, { event: 'room.created', actorId: principal.userId, targetId: null });
+      return { room: await this.reload(manager, room.id), members, recorded };
     });
     await this.memberEvents.addedMany(room.id, room.version, members);
+    recorded.publish();
     return { created: true, room: await this.views.one(principal.userId, room) };
   }
 
