@@ -678,7 +678,7 @@ export interface components {
             user: components["schemas"]["AccountResponse"];
         };
         /** @enum {string} */
-        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
+        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "BANNED" | "SILENCED" | "ROOM_FROZEN" | "BLOCKED" | "GUEST_NOT_ALLOWED" | "USER_BANNED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "REPORT_NOT_FOUND" | "BAN_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SLOW_MODE" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
         ErrorResponse: {
             /** @example 404 */
             statusCode: number;
@@ -701,6 +701,11 @@ export interface components {
         };
         /** @enum {string} */
         RoomType: "direct" | "group";
+        /**
+         * @description `system`: a membership or room change, with `senderId` null and `system` set; `user`: everything else.
+         * @enum {string}
+         */
+        MessageType: "user" | "system";
         /**
          * @description The type detected from the bytes (never the one the upload claimed).
          * @enum {string}
@@ -737,12 +742,22 @@ export interface components {
             /** @description Whether the viewer is one of those who reacted. */
             me: boolean;
         };
+        /** @enum {string} */
+        SystemEvent: "member.joined" | "member.left" | "member.added" | "member.removed" | "member.banned" | "room.renamed" | "room.created";
+        SystemMessageInfo: {
+            event: components["schemas"]["SystemEvent"];
+            actorId: string;
+            targetId: string | null;
+        };
         MessageResponse: {
             id: string;
             roomId: string;
             /** @description Position in the room: gapless, increasing in commit order. */
             seq: number;
-            senderId: string;
+            /** @description `system`: a membership or room change, with `senderId` null and `system` set; `user`: everything else. */
+            type: components["schemas"]["MessageType"];
+            /** @description Null for system messages. */
+            senderId: string | null;
             /** @description Empty for a deleted message. */
             body: string;
             parentId: string | null;
@@ -762,6 +777,8 @@ export interface components {
             deletedAt: string | null;
             /** @description The room version of the message's last change. */
             version: number;
+            /** @description Set on system messages, null on user messages. */
+            system: components["schemas"]["SystemMessageInfo"] | null;
         };
         /** @enum {string} */
         MemberRole: "owner" | "admin" | "member";
