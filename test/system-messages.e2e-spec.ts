@@ -121,6 +121,12 @@ describe.each(DATABASES)('system messages (%s)', (kind) => {
     expect((await chat.room(bob, room.id)).me).toMatchObject({ unreadCount: 1 });
     const listed = (await t.http().get(`${BASE}/rooms`).set(cat.auth).expect(200)).body.items.find((r: { id: string }) => r.id === room.id);
     expect(listed.me.unreadCount).toBe(1);
+    // Read pointers pass over them like any message: receipts list every member who read past one (it has no sender).
+    const added = (await history(bob, room.id)).find((m) => m.system?.event === 'member.added') as SystemMessageBody;
+    await t.http().post(`${BASE}/rooms/${room.id}/read`).set(bob.auth).send({ seq: added.seq }).expect(200);
+    const receipts = (await t.http().get(`${BASE}/rooms/${room.id}/messages/${added.id}/receipts`).set(ann.auth).expect(200)).body;
+    // Ann read past it by sending 'hello'; Cat has read nothing.
+    expect([...receipts.seenBy].sort()).toEqual([ann.id, bob.id].sort());
   });
 
   it('cannot be edited, deleted, reacted to, replied to or pinned (409; pins stay 403 for plain members)', async () => {
