@@ -43,7 +43,8 @@ describe('the generated TypeScript client', () => {
     const sent = await annClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'Hello from the client', clientId: 'generated-1' } });
     expect(sent.response.status).toBe(201);
     const message: Message = ok(sent.data);
-    expect(message).toMatchObject({ seq: 1, senderId: ann.id, body: 'Hello from the client', parentId: null, editedAt: null });
+    // Seq 1 is the room's creation, a system message.
+    expect(message).toMatchObject({ seq: 2, type: 'user', senderId: ann.id, body: 'Hello from the client', parentId: null, editedAt: null, system: null });
     const replayed = await annClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'Hello from the client', clientId: 'generated-1' } });
     expect(replayed.response.status).toBe(200);
     expect(ok(replayed.data).id).toBe(message.id);
