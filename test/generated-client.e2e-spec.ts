@@ -68,7 +68,8 @@ describe('the generated TypeScript client', () => {
     expect(ok(reply.data).parentId).toBe(message.id);
 
     const messages = await bobClient.GET('/api/v1/chat/rooms/{roomId}/messages', { params: { ...roomPath, query: { limit: 50 } } });
-    expect(ok(messages.data).items.map((item) => item.body)).toEqual(['Hello, edited']);
+    // Newest first: the message, then the room's creation (a system message, typed as such by the client).
+    expect(ok(messages.data).items.map((item) => (item.type === 'system' ? item.system?.event : item.body))).toEqual(['Hello, edited', 'room.created']);
     expect(ok(messages.data).nextCursor).toBeNull();
     const thread = await bobClient.GET('/api/v1/chat/rooms/{roomId}/messages', { params: { ...roomPath, query: { parentId: message.id } } });
     expect(ok(thread.data).items.map((item) => item.body)).toEqual(['A reply']);
