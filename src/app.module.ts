@@ -65,6 +65,7 @@ export class AppModule {
             shutdownTimeoutMs: appConfig.shutdownTimeoutMs,
             presence: redis ? { store: presenceStore(redis, appConfig.presenceExpirySeconds, redisKeyPrefixes(appConfig.redisPrefix).presence) } : {},
             messages: { retainDeletedContent: appConfig.retainDeletedMessages, allowedReactions: appConfig.allowedReactions },
+            systemMessages: appConfig.systemMessages,
             // With an in-memory database the images stay in memory too (no directory): nothing survives a restart.
             images: { ...appConfig.images, directory: appConfig.dataDir === 'memory://' ? undefined : join(appConfig.dataDir, 'uploads') },
             limits: { maxInitialMembers: appConfig.maxInitialMembers },

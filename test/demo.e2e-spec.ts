@@ -317,7 +317,9 @@ describe('demo web client (postgres, chromium)', () => {
     await scroller.evaluate((element) => element.scrollTo(0, 0));
     await numbered(1).waitFor();
     await ann.page.getByText('This is the beginning of the conversation.').waitFor();
-    expect(await ann.page.locator('.room-column .msg').count()).toBe(75);
+    // The 75 messages and, first, the room's creation (a system message, shown as one quiet line).
+    expect(await ann.page.locator('.room-column .msg').count()).toBe(76);
+    expect(await ann.page.locator('.room-column .msg-system').first().textContent()).toContain('created the room “Long history”');
   }, 30_000);
 
   it('sets the notification level of a room from its menu, and shows it again after a reload', async () => {

@@ -43,7 +43,8 @@ describe('the generated TypeScript client', () => {
     const sent = await annClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'Hello from the client', clientId: 'generated-1' } });
     expect(sent.response.status).toBe(201);
     const message: Message = ok(sent.data);
-    expect(message).toMatchObject({ seq: 1, senderId: ann.id, body: 'Hello from the client', parentId: null, editedAt: null });
+    // Seq 1 is the room's creation, a system message.
+    expect(message).toMatchObject({ seq: 2, type: 'user', senderId: ann.id, body: 'Hello from the client', parentId: null, editedAt: null, system: null });
     const replayed = await annClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'Hello from the client', clientId: 'generated-1' } });
     expect(replayed.response.status).toBe(200);
     expect(ok(replayed.data).id).toBe(message.id);
@@ -67,7 +68,8 @@ describe('the generated TypeScript client', () => {
     expect(ok(reply.data).parentId).toBe(message.id);
 
     const messages = await bobClient.GET('/api/v1/chat/rooms/{roomId}/messages', { params: { ...roomPath, query: { limit: 50 } } });
-    expect(ok(messages.data).items.map((item) => item.body)).toEqual(['Hello, edited']);
+    // Newest first: the message, then the room's creation (a system message, typed as such by the client).
+    expect(ok(messages.data).items.map((item) => (item.type === 'system' ? item.system?.event : item.body))).toEqual(['Hello, edited', 'room.created']);
     expect(ok(messages.data).nextCursor).toBeNull();
     const thread = await bobClient.GET('/api/v1/chat/rooms/{roomId}/messages', { params: { ...roomPath, query: { parentId: message.id } } });
     expect(ok(thread.data).items.map((item) => item.body)).toEqual(['A reply']);

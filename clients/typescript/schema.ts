@@ -770,6 +770,11 @@ export interface components {
         /** @enum {string} */
         RoomType: "direct" | "group";
         /**
+         * @description `system`: a membership or room change, with `senderId` null and `system` set; `user`: everything else.
+         * @enum {string}
+         */
+        MessageType: "user" | "system";
+        /**
          * @description The type detected from the bytes (never the one the upload claimed).
          * @enum {string}
          */
@@ -805,12 +810,22 @@ export interface components {
             /** @description Whether the viewer is one of those who reacted. */
             me: boolean;
         };
+        /** @enum {string} */
+        SystemEvent: "member.joined" | "member.left" | "member.added" | "member.removed" | "member.banned" | "room.renamed" | "room.created";
+        SystemMessageInfo: {
+            event: components["schemas"]["SystemEvent"];
+            actorId: string;
+            targetId: string | null;
+        };
         MessageResponse: {
             id: string;
             roomId: string;
             /** @description Position in the room: gapless, increasing in commit order. */
             seq: number;
-            senderId: string;
+            /** @description `system`: a membership or room change, with `senderId` null and `system` set; `user`: everything else. */
+            type: components["schemas"]["MessageType"];
+            /** @description Null for system messages. */
+            senderId: string | null;
             /** @description Empty for a deleted message. */
             body: string;
             parentId: string | null;
@@ -830,6 +845,8 @@ export interface components {
             deletedAt: string | null;
             /** @description The room version of the message's last change. */
             version: number;
+            /** @description Set on system messages, null on user messages. */
+            system: components["schemas"]["SystemMessageInfo"] | null;
         };
         /** @enum {string} */
         MemberRole: "owner" | "admin" | "member";

@@ -66,6 +66,8 @@ export interface AppConfig {
   retainDeletedMessages: boolean;
   /** The emoji reactions may use; empty: any single emoji or `:name:`. */
   allowedReactions: string[];
+  /** SYSTEM_MESSAGES (default true): membership and room changes appear in group rooms' histories. */
+  systemMessages: boolean;
   /** Image upload limits; the files themselves go to `dataDir/uploads` (in memory with `memory://`). */
   images: { maxUploadBytes: number; maxPixels: number };
   /** Socket.IO transports accepted. */
@@ -149,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: trustProxy(env.TRUST_PROXY),
     retainDeletedMessages: boolean(env.RETAIN_DELETED_MESSAGES, 'RETAIN_DELETED_MESSAGES'),
     allowedReactions: list(env.ALLOWED_REACTIONS),
+    systemMessages: env.SYSTEM_MESSAGES === undefined || env.SYSTEM_MESSAGES === '' ? true : boolean(env.SYSTEM_MESSAGES, 'SYSTEM_MESSAGES'),
     images: {
       maxUploadBytes: positiveInteger(env.IMAGE_MAX_UPLOAD_BYTES, 10 * 1024 * 1024, 'IMAGE_MAX_UPLOAD_BYTES'),
       maxPixels: positiveInteger(env.IMAGE_MAX_PIXELS, 40_000_000, 'IMAGE_MAX_PIXELS'),

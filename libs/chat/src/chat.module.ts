@@ -27,6 +27,7 @@ import { SendMetricsMiddleware } from './metrics/send-metrics.middleware';
 import { PresenceModule } from './presence/presence.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RoomsModule } from './rooms/rooms.module';
+import { SystemMessagesModule } from './messages/system-messages.module';
 
 /** The feature modules whose controllers are mounted under the module's path. */
 const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule, ModerationModule, AdminModule, BlocksModule];
@@ -79,7 +80,7 @@ export class ChatModule extends ConfigurableChatModule implements NestModule {
     return {
       module: ChatModule,
       // The core is global, so the host can inject ChatEventBus (to follow domain events) without an export.
-      imports: [core, RouterModule.register([{ path, module: ChatModule, children: FEATURE_MODULES }]), ...FEATURE_MODULES],
+      imports: [core, RouterModule.register([{ path, module: ChatModule, children: FEATURE_MODULES }]), ...FEATURE_MODULES, SystemMessagesModule],
     };
   }
 }

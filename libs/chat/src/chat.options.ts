@@ -100,6 +100,11 @@ export interface ChatModuleOptions {
   limits?: Partial<ChatLimits>;
   /** Message behaviour. */
   messages?: ChatMessageOptions;
+  /**
+   * Write membership and room changes (joined, left, added, removed, banned, renamed, created) into group rooms'
+   * histories as system messages (`type: "system"`). Default true; false writes none.
+   */
+  systemMessages?: boolean;
   /** Where online state is kept. Default: in this process (one node); use `RedisPresenceStore` for many. */
   presence?: { store?: PresenceStore };
   /** The Socket.IO gateway. */

@@ -70,6 +70,11 @@ export { ChatEventBus } from './events/chat-event-bus';
 export type { ChatEvent, ChatEventMap, ChatEventName } from './events/chat-events';
 export type { ChatAck, ChatClientToServerEvents, ChatServerToClientEvents } from './realtime/chat-socket-events';
 
+// System messages: what a ban (or a host's own membership change) calls in its transaction to write the change into
+// the room's history (see SystemMessages), and the events such a message records.
+export { SYSTEM_EVENTS, SystemMessages } from './common/system-messages';
+export type { RecordedSystemMessage, SystemChange, SystemEvent, SystemMessageRoom } from './common/system-messages';
+
 // Errors and response shapes, as HTTP and socket clients receive them.
 export { ChatError, CHAT_ERROR_STATUS } from './common/chat-error';
 export type { ChatErrorCode } from './common/chat-error';
@@ -89,7 +94,7 @@ export { jsonShapeProblem, MAX_JSON_DEPTH } from './common/json-shape';
 export type { Page } from './common/pagination';
 export { RoomMeResponse, RoomNotificationsResponse, RoomPageResponse, RoomResponse } from './rooms/dto/room.response';
 export { MemberPageResponse, MemberResponse } from './members/dto/member.response';
-export { MessagePageResponse, MessageResponse, ReactionSummary } from './messages/dto/message.response';
+export { MessagePageResponse, MessageResponse, ReactionSummary, SystemMessageInfo } from './messages/dto/message.response';
 export { ImageResponse } from './images/dto/image.response';
 export { DeviceListResponse, DeviceResponse } from './notifications/devices/dto/device.response';
 export { NotificationConfigResponse, WebPushConfigResponse } from './notifications/devices/dto/notification-config.response';

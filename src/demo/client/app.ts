@@ -369,7 +369,7 @@ export class ChatApp {
       if (this.view?.roomId === roomId) {
         this.view.onMessage(message);
         // Sending moves the sender's read pointer without a `receipt` event: the message itself is the receipt.
-        this.view.onReceipt(message.senderId, message.seq);
+        if (message.senderId) this.view.onReceipt(message.senderId, message.seq);
       }
       // An event from before the room was loaded is already counted in its summary.
       if (!fresh) return;
@@ -379,7 +379,8 @@ export class ChatApp {
         room.lastMessage = message;
         room.lastMessageAt = message.createdAt;
       }
-      if (message.senderId !== this.me.id && room.me) {
+      // System messages are never unread.
+      if (message.type !== 'system' && message.senderId !== this.me.id && room.me) {
         if (this.viewing(roomId)) this.markRead(roomId, message.seq);
         else {
           const mentioned = !message.deletedAt && (message.mentions ?? []).includes(this.me.id);

@@ -95,7 +95,7 @@ export class MessageList {
       message.images.map((image) => image.id),
       message.local?.state,
       message.local?.error,
-      this.context.nameOf(message.senderId),
+      message.senderId ? this.context.nameOf(message.senderId) : null,
       this.context.seenLine(message),
       this.picker === key,
     ]);
@@ -103,11 +103,19 @@ export class MessageList {
 
   private build(message: LocalMessage, key: string): HTMLElement {
     const { context } = this;
+    // A membership or room change: one quiet line, no sender, no actions.
+    if (message.type === 'system') {
+      return h(
+        'li',
+        { class: 'msg msg-system', 'data-message-id': message.id, 'data-key': key },
+        h('p', { class: 'msg-body' }, message.body, ' ', h('time', { datetime: message.createdAt, title: fullTime(message.createdAt) }, shortTime(message.createdAt))),
+      );
+    }
     const mine = message.senderId === context.meId;
     const deleted = message.deletedAt !== null;
     const mentions = message.mentions ?? [];
     const mentionsMe = !deleted && !mine && mentions.includes(context.meId);
-    const name = context.nameOf(message.senderId);
+    const name = context.nameOf(message.senderId ?? '');
     const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
     avatar.style.setProperty('--hue', String(hue(name)));
     const meta = h(

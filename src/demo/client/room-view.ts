@@ -190,7 +190,7 @@ export class RoomView {
     }
     const nearBottom = this.isNearBottom();
     upsert(this.messages, message);
-    this.clearTyping(message.senderId);
+    if (message.senderId) this.clearTyping(message.senderId);
     this.refresh();
     if (nearBottom || message.senderId === this.host.meId) this.scrollToBottom();
   }

@@ -85,7 +85,9 @@ export interface Message {
   id: string;
   roomId: string;
   seq: number;
-  senderId: string;
+  /** `system`: a membership or room change, told in `body`, with no sender. */
+  type?: 'user' | 'system';
+  senderId: string | null;
   body: string;
   parentId: string | null;
   replyCount: number;

@@ -56,10 +56,10 @@ export const canRemoveMember = (room: Room, membership: Membership, target: Pick
 export const canModerate = (membership: Membership): boolean => isManager(membership);
 
 /** Only its sender edits a message. */
-export const canEditMessage = (membership: Membership, message: { senderId: string }): boolean => membership?.userId === message.senderId;
+export const canEditMessage = (membership: Membership, message: { senderId: string | null }): boolean => membership?.userId === message.senderId;
 
 /** Its sender, the owner and admins delete a message, and read its edit history. */
-export const canManageMessage = (membership: Membership, message: { senderId: string }): boolean =>
+export const canManageMessage = (membership: Membership, message: { senderId: string | null }): boolean =>
   canEditMessage(membership, message) || canModerate(membership);
 
 /** The room row as the moderation rules read it. */

@@ -11,6 +11,7 @@ import { AuditLog1795370000000 } from './migrations/1795370000000-audit-log';
 import { RoomModeration1795370000100 } from './migrations/1795370000100-room-moderation';
 import { ServerBans1795370000300 } from './migrations/1795370000300-server-bans';
 import { BlocksAndGuests1795370000200 } from './migrations/1795370000200-blocks-and-guests';
+import { SystemMessages1795370000400 } from './migrations/1795370000400-system-messages';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
 export const chatMigrations = [
@@ -27,4 +28,5 @@ export const chatMigrations = [
   RoomModeration1795370000100,
   ServerBans1795370000300,
   BlocksAndGuests1795370000200,
+  SystemMessages1795370000400,
 ];

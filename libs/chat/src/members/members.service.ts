@@ -9,6 +9,7 @@ import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { SystemMessages } from '../common/system-messages';
 import type { PageQueryDto } from '../common/pagination';
 import type { MemberResponse } from './dto/member.response';
 import { RoomMemberEntity, type MemberRole } from './entities/room-member.entity';
@@ -34,6 +35,7 @@ export class MembersService {
     private readonly memberViews: MemberViewsService,
     private readonly config: ChatConfig,
     private readonly audit: AuditLogService,
+    private readonly systemMessages: SystemMessages,
   ) {}
 
   /** Members ordered by user id (a stable order for cursors). */
@@ -60,15 +62,18 @@ export class MembersService {
 
   async add(principal: ChatPrincipal, roomId: string, dto: AddMemberDto): Promise<MemberResponse> {
     const role = dto.role ?? 'member';
-    const member = await this.dataSource.transaction(async (manager) => {
-      const { room } = await this.access.member(principal, role === 'admin' ? 'member.addAdmin' : 'member.add', roomId, { manager, lock: true });
+    const { member, recorded } = await this.dataSource.transaction(async (manager) => {
+      const { room } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, role === 'admin' ? 'member.addAdmin' : 'member.add', roomId, { manager, lock: true });
       await this.access.requireCanAdd(principal.userId, room, [dto.userId], role, manager);
       const existing = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId: dto.userId });
       if (existing) throw new ChatError('ALREADY_MEMBER', 'That user is already a member of this room');
       await this.access.requireNotBanned(roomId, [dto.userId], manager);
-      return this.membership.add(manager, roomId, dto.userId, role);
+      const member = await this.membership.add(manager, roomId, dto.userId, role);
+      const recorded = await this.systemMessages.record(manager, { id: roomId, type: room.type, version: member.version }, { event: 'member.added', actorId: principal.userId, targetId: dto.userId });
+      return { member, recorded };
     });
     await this.memberEvents.added(roomId, member.version, member);
+    recorded.publish();
     return this.view(member);
   }
 
@@ -128,7 +133,7 @@ export class MembersService {
 
   /** Kicks a member (owner, or admins for plain members) or leaves (a member removing themself). */
   async remove(principal: ChatPrincipal, roomId: string, userId: string): Promise<void> {
-    const { member, version } = await this.dataSource.transaction(async (manager) => {
+    const { member, version, recorded } = await this.dataSource.transaction(async (manager) => {
       const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'member.remove', roomId, { manager, lock: true });
       const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
       if (!target) throw memberNotFound();
@@ -136,9 +141,17 @@ export class MembersService {
       if (target.role === 'owner') {
         throw new ChatError('CONFLICT', 'The owner must hand ownership to another member (PATCH their role to owner) before leaving');
       }
-      return { member: target, version: await this.membership.remove(manager, target) };
+      const version = await this.membership.remove(manager, target);
+      const leaving = target.userId === principal.userId;
+      const recorded = await this.systemMessages.record(
+        manager,
+        { id: roomId, type: room.type, version },
+        leaving ? { event: 'member.left', actorId: principal.userId, targetId: null } : { event: 'member.removed', actorId: principal.userId, targetId: target.userId },
+      );
+      return { member: target, version, recorded };
     });
     await this.memberEvents.removed(roomId, version, member);
+    recorded.publish();
   }
 
   private view(member: RoomMemberEntity): Promise<MemberResponse> {

@@ -17,7 +17,7 @@ import type { UpdateMessageDto } from './dto/update-message.dto';
 import { MessageEditEntity } from './entities/message-edit.entity';
 import { MessageEntity } from './entities/message.entity';
 import { RoomMemberEntity } from '../members/entities/room-member.entity';
-import { invalidMention } from './message-errors';
+import { invalidMention, requireUserMessage } from './message-errors';
 import { findRoomMessage, stampMessageChange } from './message-lookup';
 import { MessageViewsService } from './message-views.service';
 import { MessageTombstones } from './message-tombstones';
@@ -64,7 +64,7 @@ export class MessagesService {
     await this.access.requireCanSend(principal.userId, roomId);
     const body = await this.hostApprovedBody(principal, roomId, dto, this.validBody(dto.body ?? '', false));
     if (!body && !dto.imageIds?.length) throw new ChatError('INVALID_INPUT', 'A message needs a body or images');
-    if (dto.parentId) await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId);
+    if (dto.parentId) requireUserMessage(await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId), 'replied to');
     if (slowModeApplies(room, membership)) {
       const replayed = await this.claimSlowModeSlot(principal, roomId, room.slowModeSeconds ?? 0, dto.clientId);
       if (replayed) return replayed;
@@ -134,6 +134,7 @@ export class MessagesService {
     const { message, changed } = await this.dataSource.transaction(async (manager) => {
       const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
+      requireUserMessage(message, 'edited');
       this.access.require(canEditMessage(membership, message), 'Only the sender can edit a message');
       if (message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be edited');
       if (mentions) await this.requireMembers(manager, roomId, mentions);
@@ -160,6 +161,7 @@ export class MessagesService {
     const deleted = await this.dataSource.transaction(async (manager) => {
       const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
+      requireUserMessage(message, 'deleted');
       this.access.require(canManageMessage(membership, message), 'Only the sender, the owner and admins can delete a message');
       return this.tombstones.delete(manager, message);
     });

@@ -59,7 +59,7 @@ export class ReadStateService {
     const message = await findRoomMessage(this.dataSource.manager, roomId, messageId);
     const rows: Array<{ user_id: string; seen: boolean; delivered: boolean }> = await this.dataSource.query(
       `SELECT user_id, last_read_seq >= $3 AS seen, last_delivered_seq >= $3 AS delivered
-       FROM chat_room_members WHERE room_id = $1 AND user_id <> $2 ORDER BY user_id`,
+       FROM chat_room_members WHERE room_id = $1 AND user_id IS DISTINCT FROM $2 ORDER BY user_id`,
       [roomId, message.senderId, message.seq],
     );
     return {

@@ -10,6 +10,7 @@ import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
 import { decodeCursor, toPage, type Page, type PageQueryDto } from '../common/pagination';
 import { ChatEventBus } from '../events/chat-event-bus';
+import { NOTHING_RECORDED, SystemMessages } from '../common/system-messages';
 import { RoomMemberEntity } from '../members/entities/room-member.entity';
 import { MemberEventsPublisher } from '../members/member-events.publisher';
 import { RoomMembershipService } from '../members/room-membership.service';
@@ -37,14 +38,15 @@ export class BansService {
     private readonly audit: AuditLogService,
     private readonly events: ChatEventBus,
     private readonly config: ChatConfig,
+    private readonly systemMessages: SystemMessages,
   ) {}
 
   /** Bans a user, or changes an active ban's reason and end (its `createdAt` and `createdBy` stay). */
   async put(principal: ChatPrincipal, roomId: string, userId: string, dto: PutBanDto): Promise<BanResponse> {
     const until = dto.until ? new Date(dto.until) : null;
     if (until && until.getTime() <= Date.now()) throw new ChatError('INVALID_INPUT', 'until must be in the future');
-    const { ban, removed } = await this.dataSource.transaction(async (manager) => {
-      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal.userId, 'room.moderate', roomId, { manager, lock: true });
+    const { ban, removed, recorded } = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'room.moderate', roomId, { manager, lock: true });
       const target = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
       this.access.require(
         canBan(room, membership, { userId, role: target?.role ?? null }),
@@ -63,13 +65,17 @@ export class BansService {
       });
       await bans.save(ban);
       const removed = target ? { member: target, version: await this.membership.remove(manager, target) } : null;
+      const recorded = removed
+        ? await this.systemMessages.record(manager, { id: roomId, type: room.type, version: removed.version }, { event: 'member.banned', actorId: principal.userId, targetId: userId })
+        : NOTHING_RECORDED;
       await this.audit.record(
         { actorId: principal.userId, action: 'ban.created', target: { type: 'user', id: userId }, roomId, details: { reason: ban.reason, until: until?.toISOString() ?? null, removedMember: removed !== null, renewed: active !== null } },
         manager,
       );
-      return { ban, removed };
+      return { ban, removed, recorded };
     });
     if (removed) await this.memberEvents.removed(roomId, removed.version, removed.member);
+    recorded.publish();
     const view = toBanResponse(ban);
     this.events.publish('ban.created', { roomId, ban: view });
     return view;
@@ -78,7 +84,7 @@ export class BansService {
   /** Lifts an active ban (404 `BAN_NOT_FOUND` when there is none, an expired one included). */
   async remove(principal: ChatPrincipal, roomId: string, userId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await this.access.member(principal.userId, 'room.moderate', roomId, { manager, lock: true });
+      await this.access.member(principal, 'room.moderate', roomId, { manager, lock: true });
       const bans = manager.getRepository(RoomBanEntity);
       const ban = await bans.findOneBy({ roomId, userId });
       if (!ban || !isBanActive(ban)) throw banNotFound();
@@ -90,7 +96,7 @@ export class BansService {
 
   /** The room's active bans, ordered by user id. */
   async list(principal: ChatPrincipal, roomId: string, query: PageQueryDto): Promise<Page<BanResponse>> {
-    await this.access.member(principal.userId, 'room.moderate', roomId);
+    await this.access.member(principal, 'room.moderate', roomId);
     const limit = this.config.pageSize(query.limit);
     const bans = this.dataSource
       .getRepository(RoomBanEntity)

@@ -33,7 +33,7 @@ export class ReportsService {
 
   /** Reports a message of the room: 409 when the caller already reported it, or it is deleted. */
   async create(principal: ChatPrincipal, roomId: string, messageId: string, dto: CreateReportDto): Promise<ReportResponse> {
-    await this.access.member(principal.userId, 'message.report', roomId);
+    await this.access.member(principal, 'message.report', roomId);
     const message = await findRoomMessage(this.dataSource.manager, roomId, messageId);
     if (message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be reported');
     const inserted: Array<{ id: string }> = await this.dataSource.query(
@@ -49,14 +49,14 @@ export class ReportsService {
 
   /** The room's open reports, newest first: owner and admins. */
   async listOpen(principal: ChatPrincipal, roomId: string, query: PageQueryDto): Promise<Page<ReportResponse>> {
-    await this.access.member(principal.userId, 'room.moderate', roomId);
+    await this.access.member(principal, 'room.moderate', roomId);
     return this.openPage(query, roomId);
   }
 
   /** Resolves a report of the room (again: answered as it is): owner and admins. */
   async resolve(principal: ChatPrincipal, roomId: string, reportId: string): Promise<ReportResponse> {
     return this.dataSource.transaction(async (manager) => {
-      await this.access.member(principal.userId, 'room.moderate', roomId, { manager });
+      await this.access.member(principal, 'room.moderate', roomId, { manager });
       return this.resolveIn(manager, principal.userId, reportId, roomId);
     });
   }

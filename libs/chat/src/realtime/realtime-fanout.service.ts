@@ -49,7 +49,8 @@ export class RealtimeFanout implements OnModuleInit, OnApplicationShutdown {
     if (!namespace) return;
     switch (event.name) {
       case 'message.created':
-        this.typing.stopForSender(event.payload.message.senderId, event.payload.roomId);
+        // A system message has no sender, so it ends nobody's typing.
+        if (event.payload.message.senderId) this.typing.stopForSender(event.payload.message.senderId, event.payload.roomId);
         namespace.to(roomChannel(event.payload.roomId)).emit('message.created', event.payload);
         return;
       case 'message.updated':

@@ -20,6 +20,7 @@ import { RoomMemberEntity } from '../members/entities/room-member.entity';
 import { RoomEntity } from './entities/room.entity';
 import { MemberEventsPublisher } from '../members/member-events.publisher';
 import { bumpRoomVersion } from '../common/room-counters';
+import { NOTHING_RECORDED, SystemMessages, type RecordedSystemMessage } from '../common/system-messages';
 import { RoomMembershipService } from '../members/room-membership.service';
 import { RoomViewsService } from './room-views.service';
 import { AuditLogService } from '../audit/audit-log.service';
@@ -45,6 +46,7 @@ export class RoomsService {
     private readonly config: ChatConfig,
     private readonly images: ImageAttachmentsService,
     private readonly audit: AuditLogService,
+    private readonly systemMessages: SystemMessages,
   ) {}
 
   async list(principal: ChatPrincipal, query: ListRoomsQueryDto): Promise<Page<RoomResponse>> {
@@ -80,7 +82,7 @@ export class RoomsService {
   async update(principal: ChatPrincipal, roomId: string, dto: UpdateRoomDto | ReplaceRoomDto, replace: boolean): Promise<RoomResponse> {
     const given = Object.fromEntries(Object.entries(dto).filter(([, value]) => value !== undefined)) as UpdateRoomDto;
     const changes: UpdateRoomDto = replace ? { title: '', description: '', isPublic: false, allowGuests: false, imageId: null, ...given } : given;
-    const { room, snapshot, removedGuests } = await this.dataSource.transaction(async (manager) => {
+    const { room, snapshot, removedGuests, recorded } = await this.dataSource.transaction(async (manager) => {
       const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal, 'room.edit', roomId, { manager, lock: true });
       const isPublic = changes.isPublic ?? room.isPublic;
       const next = {
@@ -104,32 +106,39 @@ export class RoomsService {
         next.slowModeSeconds === room.slowModeSeconds &&
         next.frozen === room.frozen
       ) {
-        return { room, snapshot: null, removedGuests: [] };
+        return { room, snapshot: null, removedGuests: [], recorded: [] };
       }
       if (next.imageId && next.imageId !== room.imageId) await this.requireOwnImage(manager, principal.userId, next.imageId);
       await this.auditModeration(manager, principal.userId, room, next);
-      const removedGuests = room.allowGuests && !next.allowGuests ? await this.removeGuests(manager, room.id) : [];
-      await bumpRoomVersion(manager, room.id);
+      const removedGuests = room.allowGuests && !next.allowGuests ? await this.removeGuests(manager, room, principal.userId) : [];
+      const version = await bumpRoomVersion(manager, room.id);
       await manager.getRepository(RoomEntity).update(room.id, { ...next, updatedAt: new Date() });
+      const renamed =
+        next.title === room.title ? NOTHING_RECORDED : await this.systemMessages.record(manager, { id: room.id, type: room.type, version }, { event: 'room.renamed', actorId: principal.userId, targetId: null });
       const reloaded = await this.reload(manager, room.id);
-      return { room: reloaded, snapshot: await this.views.one(null, reloaded, manager), removedGuests };
+      return { room: reloaded, snapshot: await this.views.one(null, reloaded, manager), removedGuests, recorded: [...removedGuests.map((removal) => removal.recorded), renamed] };
     });
     for (const { member, version } of removedGuests) await this.memberEvents.removed(room.id, version, member);
     if (snapshot) this.events.publish('room.updated', { roomId: room.id, version: room.version, room: snapshot });
+    for (const message of recorded) message.publish();
     return this.views.one(principal.userId, room);
   }
 
   /** Removes every guest of a room that stops accepting guests, each removal a change of the room. */
-  private async removeGuests(manager: EntityManager, roomId: string): Promise<Array<{ member: RoomMemberEntity; version: number }>> {
-    const removed: Array<{ member: RoomMemberEntity; version: number }> = [];
-    for (const member of await this.membership.guestMembers(manager, roomId)) removed.push({ member, version: await this.membership.remove(manager, member) });
+  private async removeGuests(manager: EntityManager, room: RoomEntity, actorId: string): Promise<Array<{ member: RoomMemberEntity; version: number; recorded: RecordedSystemMessage }>> {
+    const removed: Array<{ member: RoomMemberEntity; version: number; recorded: RecordedSystemMessage }> = [];
+    for (const member of await this.membership.guestMembers(manager, room.id)) {
+      const version = await this.membership.remove(manager, member);
+      const recorded = await this.systemMessages.record(manager, { id: room.id, type: room.type, version }, { event: 'member.removed', actorId, targetId: member.userId });
+      removed.push({ member, version, recorded });
+    }
     return removed;
   }
 
   /** Deletes a group room with everything in it: the owner only. */
   async remove(principal: ChatPrincipal, roomId: string): Promise<void> {
     const memberIds = await this.dataSource.transaction(async (manager) => {
-      const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal.userId, 'room.delete', roomId, { manager, lock: true });
+      const { room } = await this.access.room<RoomEntity, RoomMemberEntity>(principal, 'room.delete', roomId, { manager, lock: true });
       const members = await manager.getRepository(RoomMemberEntity).find({ select: { userId: true }, where: { roomId } });
       await manager.getRepository(RoomEntity).delete(room.id);
       return members.map((member) => member.userId);
@@ -138,28 +147,33 @@ export class RoomsService {
   }
 
   async join(principal: ChatPrincipal, roomId: string): Promise<RoomResponse> {
-    const { room, member } = await this.dataSource.transaction(async (manager) => {
+    const { room, member, recorded } = await this.dataSource.transaction(async (manager) => {
       const { room, membership } = await this.access.room<RoomEntity, RoomMemberEntity>(principal, 'room.view', roomId, { manager, lock: true });
       if (membership) throw new ChatError('ALREADY_MEMBER', 'You are already a member of this room');
       this.access.requireGuestMay(principal, 'room.join', room);
       this.access.require(canJoinRoom(room, membership), 'Only public group rooms can be joined');
       await this.access.requireNotBanned(room.id, [principal.userId], manager);
       const member = await this.membership.add(manager, room.id, principal.userId, 'member');
-      return { room: await this.reload(manager, room.id), member };
+      const recorded = await this.systemMessages.record(manager, { id: room.id, type: room.type, version: member.version }, { event: 'member.joined', actorId: principal.userId, targetId: null });
+      return { room: await this.reload(manager, room.id), member, recorded };
     });
     await this.memberEvents.added(room.id, room.version, member);
+    recorded.publish();
     return this.views.one(principal.userId, room);
   }
 
   async leave(principal: ChatPrincipal, roomId: string): Promise<void> {
-    const { member, version } = await this.dataSource.transaction(async (manager) => {
-      const { membership } = await this.access.member<RoomEntity, RoomMemberEntity>(principal, 'room.leave', roomId, { manager, lock: true });
+    const { member, version, recorded } = await this.dataSource.transaction(async (manager) => {
+      const { room, membership } = await this.access.member<RoomEntity, RoomMemberEntity>(principal, 'room.leave', roomId, { manager, lock: true });
       if (membership.role === 'owner') {
         throw new ChatError('CONFLICT', 'The owner must hand ownership to another member (PATCH their role to owner) or delete the room before leaving');
       }
-      return { member: membership, version: await this.membership.remove(manager, membership) };
+      const version = await this.membership.remove(manager, membership);
+      const recorded = await this.systemMessages.record(manager, { id: room.id, type: room.type, version }, { event: 'member.left', actorId: principal.userId, targetId: null });
+      return { member: membership, version, recorded };
     });
     await this.memberEvents.removed(roomId, version, member);
+    recorded.publish();
   }
 
   /**
@@ -185,7 +199,7 @@ export class RoomsService {
     if (others.length + 1 > this.config.limits.maxInitialMembers) {
       throw new ChatError('INVALID_INPUT', `A room can be created with at most ${this.config.limits.maxInitialMembers} members`);
     }
-    const { room, members } = await this.dataSource.transaction(async (manager) => {
+    const { room, members, recorded } = await this.dataSource.transaction(async (manager) => {
       if (dto.imageId) await this.requireOwnImage(manager, principal.userId, dto.imageId);
       await this.access.requireCanAdd(principal.userId, { type: 'group', isPublic: dto.isPublic ?? false, allowGuests: false }, others, 'member', manager);
       const room = await this.insertRoom(manager, {
@@ -202,9 +216,11 @@ export class RoomsService {
         ...(await this.membership.insert(manager, room.id, [principal.userId], 'owner', room.version)),
         ...(await this.membership.insert(manager, room.id, others, 'member', room.version)),
       ];
-      return { room, members };
+      const recorded = await this.systemMessages.record(manager, room, { event: 'room.created', actorId: principal.userId, targetId: null });
+      return { room: await this.reload(manager, room.id), members, recorded };
     });
     await this.memberEvents.addedMany(room.id, room.version, members);
+    recorded.publish();
     return { created: true, room: await this.views.one(principal.userId, room) };
   }
 
