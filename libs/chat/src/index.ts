@@ -110,6 +110,8 @@ export {
   ExportedMessage,
   ExportedMessageEdit,
   ExportedProfile,
+  ExportedBlock,
   ExportedReaction,
+  ExportedRoomBan,
   UserExportResponse,
 } from './admin/dto/user-export.response';

@@ -76,9 +76,13 @@ export class UserErasureService {
     await this.dataSource.transaction(async (manager) => {
       const [devices] = (await manager.query(`DELETE FROM chat_devices WHERE user_id = $1 RETURNING id`, [userId])) as [unknown[], number];
       await manager.query(`DELETE FROM chat_user_presence WHERE user_id = $1`, [userId]);
+      // Their blocks (both ways) and the reports they filed (with their reasons, which are their words). Room bans
+      // and a server ban stay: they are the moderators' records, and erasure does not lift them.
+      await manager.query(`DELETE FROM chat_user_blocks WHERE blocker_id = $1 OR blocked_id = $1`, [userId]);
+      const [reports] = (await manager.query(`DELETE FROM chat_message_reports WHERE reporter_id = $1 RETURNING id`, [userId])) as [unknown[], number];
       await manager.query(`DELETE FROM chat_users WHERE id = $1`, [userId]);
       await this.audit.record(
-        { actorId: principal.userId, action: 'user.erased', target: { type: 'user', id: userId }, details: { rooms: roomIds.length, messages, images, devices: devices.length, roomsDeleted } },
+        { actorId: principal.userId, action: 'user.erased', target: { type: 'user', id: userId }, details: { rooms: roomIds.length, messages, images, devices: devices.length, reports: reports.length, roomsDeleted } },
         manager,
       );
     });

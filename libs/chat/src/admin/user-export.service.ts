@@ -9,6 +9,10 @@ import { toImageResponse } from '../images/dto/image.response';
 import { ImageEntity } from '../images/entities/image.entity';
 import { toDeviceResponse } from '../notifications/devices/dto/device.response';
 import { DeviceEntity } from '../notifications/devices/entities/device.entity';
+import { UserBlockEntity } from '../blocks/entities/user-block.entity';
+import { toReportResponse } from '../moderation/dto/report.response';
+import { MessageReportEntity } from '../moderation/entities/message-report.entity';
+import { RoomBanEntity } from '../moderation/entities/room-ban.entity';
 import { UserBanEntity } from '../users/entities/user-ban.entity';
 import { toUserBanResponse } from './dto/user-ban.response';
 import type { ExportedMembership, ExportedMessage, ExportedProfile, ExportedReaction, UserExportResponse } from './dto/user-export.response';
@@ -19,7 +23,7 @@ const iso = (value: Date | string | null): string | null => (value === null ? nu
  * Everything the chat stores about one user, as JSON (the right of access): profile and last-seen time,
  * memberships, every message they sent (with its edit history and image ids; a deleted message with its content
  * only where the module retains deleted content), their reactions, uploaded images (metadata), devices (without
- * push tokens or keys) and their server-wide ban. Read in one transaction, so the parts agree with each other.
+ * push tokens or keys), the reports they filed, their room bans, the users they blocked and their server-wide ban. Read in one transaction, so the parts agree with each other.
  */
 @Injectable()
 export class UserExportService {
@@ -55,8 +59,12 @@ export class UserExportService {
       )) as Array<Record<string, unknown>>;
       const images = await manager.getRepository(ImageEntity).find({ where: { uploaderId: userId }, order: { createdAt: 'ASC' } });
       const devices = await manager.getRepository(DeviceEntity).find({ where: { userId }, order: { createdAt: 'ASC' } });
+      const reports = await manager.getRepository(MessageReportEntity).find({ where: { reporterId: userId }, order: { createdAt: 'ASC' } });
+      const roomBans = await manager.getRepository(RoomBanEntity).find({ where: { userId }, order: { createdAt: 'ASC' } });
+      const blocks = await manager.getRepository(UserBlockEntity).find({ where: { blockerId: userId }, order: { createdAt: 'ASC' } });
       const ban = await manager.getRepository(UserBanEntity).findOneBy({ userId });
-      if (!profileRow && memberships.length + messages.length + reactions.length + images.length + devices.length === 0 && !ban) {
+      const stored = memberships.length + messages.length + reactions.length + images.length + devices.length + reports.length + roomBans.length + blocks.length;
+      if (!profileRow && stored === 0 && !ban) {
         throw new ChatError('USER_NOT_FOUND', 'The chat stores nothing about this user');
       }
       await this.audit.record({ actorId: principal.userId, action: 'user.exported', target: { type: 'user', id: userId } }, manager);
@@ -108,6 +116,9 @@ export class UserExportService {
         ),
         images: images.map((image) => toImageResponse(image, this.config.path)),
         devices: devices.map(toDeviceResponse),
+        reports: reports.map(toReportResponse),
+        roomBans: roomBans.map((roomBan) => ({ roomId: roomBan.roomId, reason: roomBan.reason, until: iso(roomBan.until), createdAt: iso(roomBan.createdAt) as string, createdBy: roomBan.createdBy })),
+        blocks: blocks.map((block) => ({ userId: block.blockedId, createdAt: iso(block.createdAt) as string })),
         serverBan: ban ? toUserBanResponse(ban) : null,
       };
     });

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ImageResponse } from '../../images/dto/image.response';
+import { ReportResponse } from '../../moderation/dto/report.response';
 import { DeviceResponse } from '../../notifications/devices/dto/device.response';
 import { UserBanResponse } from './user-ban.response';
 
@@ -122,6 +123,33 @@ export class ExportedReaction {
   createdAt: string;
 }
 
+/** A room ban of the user (active or expired). */
+export class ExportedRoomBan {
+  @ApiProperty({ format: 'uuid' })
+  roomId: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  reason: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  until: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty()
+  createdBy: string;
+}
+
+/** A user the exported user blocked. */
+export class ExportedBlock {
+  @ApiProperty()
+  userId: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+}
+
 /**
  * `GET /admin/users/{userId}/export`: everything the chat stores about a user (the right of access). Devices are
  * listed without their push tokens and keys: those are credentials of the user's browser or phone, not information
@@ -153,6 +181,18 @@ export class UserExportResponse {
 
   @ApiProperty({ type: [DeviceResponse] })
   devices: DeviceResponse[];
+
+  /** Reports the user filed. */
+  @ApiProperty({ type: [ReportResponse] })
+  reports: ReportResponse[];
+
+  /** Rooms the user is or was banned from. */
+  @ApiProperty({ type: [ExportedRoomBan] })
+  roomBans: ExportedRoomBan[];
+
+  /** Users the user blocked. */
+  @ApiProperty({ type: [ExportedBlock] })
+  blocks: ExportedBlock[];
 
   /** The user's server-wide ban, if one is recorded (also an expired one). */
   @ApiProperty({ type: UserBanResponse, nullable: true })
