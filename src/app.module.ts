@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatModule, RedisPresenceStore, type ChatPrincipal, type ChatRateLimits } from '@parley/chat';
 import { LoggerModule } from 'nestjs-pino';
 import { stdSerializers } from 'pino';
+import { AccountAdmins } from './accounts/account-admins';
 import { AccountDirectory } from './accounts/account-directory';
 import { AccountsModule } from './accounts/accounts.module';
 import { loadConfig, type AppConfig } from './config/app-config';
@@ -48,11 +49,13 @@ export class AppModule {
         AccountsModule,
         ChatModule.forRootAsync({
           imports: [AccountsModule, MetricsModule],
-          inject: [APP_CONFIG, REDIS_CLIENT, AccountDirectory, RATE_LIMIT_STORAGE, ServerMetrics],
-          useFactory: (appConfig: AppConfig, redis: RedisClient | null, accounts: AccountDirectory, rateLimitStorage: ThrottlerStorage | null, serverMetrics: ServerMetrics) => ({
+          inject: [APP_CONFIG, REDIS_CLIENT, AccountDirectory, RATE_LIMIT_STORAGE, ServerMetrics, AccountAdmins],
+          useFactory: (appConfig: AppConfig, redis: RedisClient | null, accounts: AccountDirectory, rateLimitStorage: ThrottlerStorage | null, serverMetrics: ServerMetrics, admins: AccountAdmins) => ({
             jwt: appConfig.jwt,
             // KNOWN_USERS_ONLY: members must be local accounts or users the chat has seen (else 404 USER_NOT_FOUND).
             ...(appConfig.knownUsersOnly && { resolveUsers: (ids: string[]) => accounts.profiles(ids) }),
+            // ADMIN_USERNAMES: these local accounts administer the chat (`/admin`), looked up at each request.
+            ...(appConfig.adminUsernames.length > 0 && { isAdmin: (principal: ChatPrincipal) => admins.isAdmin(principal) }),
             realtime: {
               allowedOrigins: appConfig.corsOrigins,
               eventsPerSecond: appConfig.socketEventsPerSecond,
@@ -62,6 +65,7 @@ export class AppModule {
             shutdownTimeoutMs: appConfig.shutdownTimeoutMs,
             presence: redis ? { store: presenceStore(redis, appConfig.presenceExpirySeconds, redisKeyPrefixes(appConfig.redisPrefix).presence) } : {},
             messages: { retainDeletedContent: appConfig.retainDeletedMessages, allowedReactions: appConfig.allowedReactions },
+            systemMessages: appConfig.systemMessages,
             // With an in-memory database the images stay in memory too (no directory): nothing survives a restart.
             images: { ...appConfig.images, directory: appConfig.dataDir === 'memory://' ? undefined : join(appConfig.dataDir, 'uploads') },
             limits: { maxInitialMembers: appConfig.maxInitialMembers },

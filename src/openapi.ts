@@ -10,7 +10,10 @@ const TAGS: Array<[name: string, description: string]> = [
   ['messages', 'Messages, threads, reactions, pins, read and delivery state'],
   ['images', 'Image uploads attached to messages and used as room pictures'],
   ['presence', 'Who is online'],
+  ['blocks', 'Users the caller blocked: they cannot reach them'],
   ['notifications', 'Push targets (devices) and what the server can push; notification levels are on the rooms'],
+  ['moderation', 'Room bans and message reports, for the owner and admins of group rooms (silence, slow mode and frozen are on members and rooms)'],
+  ['admin', 'Server administration (administrators only; anybody else gets 404): every room, deletions, server-wide bans, user export and erasure, the audit log'],
   ['auth', 'Local accounts of the standalone server (not part of the library)'],
   ['health', 'Liveness of the server and what it depends on'],
 ];

@@ -1,6 +1,7 @@
 /**
  * The authorization matrix: every chat operation of the OpenAPI document, and every client socket event and the
- * room subscription, × six callers × three kinds of room, each cell asserting the answer API.md promises.
+ * room subscription, × six room callers and two principals (a guest, a server administrator) × three kinds of room,
+ * each cell asserting the answer API.md promises.
  *
  * To add a route (or a variant of one):
  *   1. Add a row to EXPECTED below, keyed by the route's operationId (a variant: `operationId[what differs]`),
@@ -9,6 +10,8 @@
  *   2. Say how to call it in HOW (path parameters, query, body; `mutates: true` when one caller's call can change
  *      what another caller would get, so each cell gets a fresh room; `fixture`/`prepare`/`before` for the state
  *      it needs). Method and path come from the OpenAPI document, never from here.
+ *   3. Give the guest's and the server administrator's answers in BY_PRINCIPAL (the administrator is an outsider
+ *      everywhere but `/admin`).
  * The first tests fail while the document has an operation that EXPECTED lacks, or EXPECTED names one the
  * document no longer has. Where API.md is silent the row takes the server's answer and says so in a comment.
  *
@@ -19,7 +22,23 @@ import type { ChatClientToServerEvents } from '@parley/chat';
 import type { Response } from 'supertest';
 import { BASE } from './support/chat-client';
 import { pngImage } from './support/image-fixtures';
-import { CALLERS, ROOM_KINDS, WAS_MEMBER, callersOf, inPool, must, newUser, roomFixtures, type Caller, type RoomFixture, type RoomKind } from './support/room-fixtures';
+import {
+  PRINCIPAL_CALLERS,
+  ROOM_CALLERS,
+  ROOM_KINDS,
+  WAS_MEMBER,
+  callersOf,
+  inPool,
+  isPrincipalCaller,
+  must,
+  newUser,
+  roomFixtures,
+  wasMember,
+  type Caller,
+  type RoomCaller,
+  type RoomFixture,
+  type RoomKind,
+} from './support/room-fixtures';
 import { ask, closeSockets, connectSocket, nextEvent, record, type ChatClient } from './support/sockets';
 import { startTestApp, type TestApp, type TestUser } from './support/test-app';
 
@@ -43,7 +62,7 @@ const NOT_RECEIVED = 'not received';
 const NA = null;
 
 type Cell = Outcome | typeof NA;
-type Row = Record<Caller, Cell>;
+type Row = Record<RoomCaller, Cell>;
 type Column = Record<RoomKind, Row | typeof NA>;
 
 /** Group rooms: one answer per caller, in the order outsider, member, admin, owner, removed, other-room. */
@@ -172,6 +191,23 @@ const EXPECTED = {
     'public-group': row(404, 403, 403, 200, 404, 404),
     direct: dm(404, 403, 404),
   },
+  // Silences the poster (a plain member): owner and admins; admins never silence the owner or admins.
+  'updateMember[silencedUntil]': {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'updateMember[silencedUntil,target=admin]': {
+    'private-group': row(404, 403, 403, 200, 404, 404),
+    'public-group': row(404, 403, 403, 200, 404, 404),
+    direct: NA,
+  },
+  // silent: nobody silences themself, the owner included (403).
+  'updateMember[silencedUntil,target=owner]': {
+    'private-group': row(404, 403, 403, 403, 404, 404),
+    'public-group': row(404, 403, 403, 403, 404, 404),
+    direct: NA,
+  },
   // silent: the owner removing themself is 409 (hand ownership over first), as for leaveRoom.
   'removeMember[target=self]': {
     'private-group': row(404, 204, 204, 409, 404, 404),
@@ -284,6 +320,70 @@ const EXPECTED = {
     'public-group': row(404, 200, 200, 200, 404, 404),
     direct: dm(404, 200, 404),
   },
+  // Moderation (API.md "Moderation"): owner and admins of group rooms, never in direct rooms (403). The
+  // moderation routes are members-only: a public room's non-members get 404 (silent: not 403).
+  listBans: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Bans the poster (a plain member).
+  banUser: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  'banUser[target=admin]': {
+    'private-group': row(404, 403, 403, 200, 404, 404),
+    'public-group': row(404, 403, 403, 200, 404, 404),
+    direct: NA,
+  },
+  'banUser[target=owner]': {
+    'private-group': row(404, 403, 403, 403, 404, 404),
+    'public-group': row(404, 403, 403, 403, 404, 404),
+    direct: NA,
+  },
+  // silent: nobody bans themself (403).
+  'banUser[target=self]': {
+    'private-group': row(404, 403, 403, 403, 404, 404),
+    'public-group': row(404, 403, 403, 403, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Lifts the owner's ban of the newcomer.
+  unbanUser: {
+    'private-group': row(404, 403, 204, 204, 404, 404),
+    'public-group': row(404, 403, 204, 204, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Any member reports the poster's message.
+  reportMessage: {
+    'private-group': row(404, 201, 201, 201, 404, 404),
+    'public-group': row(404, 201, 201, 201, 404, 404),
+    direct: dm(404, 201, 404),
+  },
+  listReports: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // The poster's report of their room's target message; resolving again answers it as it is (200).
+  resolveReport: {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(404, 403, 200, 200, 404, 404),
+    direct: dm(404, 403, 404),
+  },
+  // Slow mode and frozen are room settings: as updateRoom.
+  'updateRoom[moderation]': {
+    'private-group': row(404, 403, 200, 200, 404, 404),
+    'public-group': row(403, 403, 200, 200, 403, 403),
+    direct: dm(404, 403, 404),
+  },
+  // The owner froze the room: only the owner and admins send.
+  'createMessage[frozen]': {
+    'private-group': row(404, 403, 201, 201, 404, 404),
+    'public-group': row(404, 403, 201, 201, 404, 404),
+    direct: NA,
+  },
   // Images are the caller's own or attached in rooms: the room kind does not matter to these two.
   uploadImage: {
     'private-group': row(201, 201, 201, 201, 201, 201),
@@ -340,6 +440,22 @@ const EXPECTED = {
     'public-group': row(HIDDEN, LISTED, LISTED, LISTED, HIDDEN, HIDDEN),
     direct: dm(HIDDEN, LISTED, HIDDEN),
   },
+  // Blocks are the caller's own, about a user (the poster): the room does not matter. A guest gets 403 on all three.
+  listBlocks: {
+    'private-group': row(200, 200, 200, 200, 200, 200),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(200, 200, 200),
+  },
+  blockUser: {
+    'private-group': row(200, 200, 200, 200, 200, 200),
+    'public-group': row(200, 200, 200, 200, 200, 200),
+    direct: dm(200, 200, 200),
+  },
+  unblockUser: {
+    'private-group': row(204, 204, 204, 204, 204, 204),
+    'public-group': row(204, 204, 204, 204, 204, 204),
+    direct: dm(204, 204, 204),
+  },
   // Devices are the caller's own: the room does not matter. [own]: a device the caller registered; without it, the
   // poster's device (another user's: 404, as if it did not exist).
   registerDevice: {
@@ -366,6 +482,63 @@ const EXPECTED = {
     'private-group': row(200, 200, 200, 200, 200, 200),
     'public-group': row(200, 200, 200, 200, 200, 200),
     direct: dm(200, 200, 200),
+  },
+  // Server administration (`/admin`, target: the fixture's room, the poster's message, the poster as user): no room
+  // role makes a server administrator, so every room caller gets the 404 of a route that does not exist.
+  listAdminRooms: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  getAdminRoom: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  deleteAdminRoom: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  deleteAdminMessage: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  banUserServerWide: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  unbanUserServerWide: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  listAdminReports: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  resolveAdminReport: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  exportUser: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  eraseUser: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
+  },
+  listAuditLog: {
+    'private-group': row(404, 404, 404, 404, 404, 404),
+    'public-group': row(404, 404, 404, 404, 404, 404),
+    direct: dm(404, 404, 404),
   },
   // Socket events (acknowledgements: same rules and codes as HTTP). The caller's socket connected while the
   // removed member was still a member.
@@ -399,6 +572,118 @@ const EXPECTED = {
 
 type Key = keyof typeof EXPECTED;
 const KEYS = Object.keys(EXPECTED) as Key[];
+
+/** One answer per room kind, in the order private group, public group, direct. */
+type ByKind = readonly [Cell, Cell, Cell];
+/** The server administrator holds no room role: on the room routes they are an outsider like any other. */
+const ASIDE_FROM_ADMINISTRATION = 'as outsider';
+
+/**
+ * The principals that are not room roles (see `PRINCIPAL_CALLERS`), per operation: the guest (a member of the
+ * public group room, which allows guests; an outsider of the private group and the direct room) and the server
+ * administrator (in no room: `ASIDE_FROM_ADMINISTRATION` takes the outsider's answer of each kind). API.md "Guests":
+ * a guest lists, joins, reads, sends, reacts and marks read in rooms that allow guests and uses the socket; anything
+ * else is 403 GUEST_NOT_ALLOWED. "silent" marks answers API.md leaves open (the server's current answer).
+ */
+const BY_PRINCIPAL: Record<Key, { guest: ByKind; 'server-admin': ByKind | typeof ASIDE_FROM_ADMINISTRATION }> = {
+  //                                        private   public    direct
+  'listRooms[scope=mine]': { guest: [HIDDEN, LISTED, HIDDEN], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'listRooms[scope=public]': { guest: [HIDDEN, LISTED, HIDDEN], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  createRoom: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getRoom: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  updateRoom: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  replaceRoom: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  deleteRoom: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  joinRoom: { guest: [404, 409, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  // silent: a guest may leave.
+  leaveRoom: { guest: [404, 204, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  muteRoom: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  unmuteRoom: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  setRoomNotifications: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  markRoomRead: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  markRoomDelivered: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  markMessagesSeen: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getRoomChanges: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  listMembers: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getMember: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'addMember[role=member]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'addMember[role=admin]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  updateMember: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'updateMember[silencedUntil]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'updateMember[silencedUntil,target=admin]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'updateMember[silencedUntil,target=owner]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'removeMember[target=self]': { guest: [404, 204, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'removeMember[target=member]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'removeMember[target=admin]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'removeMember[target=owner]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  listMessages: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  createMessage: { guest: [404, 201, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getMessage: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'updateMessage[others]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  // silent: a guest edits and deletes their own messages (and reads their history) like any sender.
+  'updateMessage[own]': { guest: [NA, 200, NA], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'replaceMessage[others]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'replaceMessage[own]': { guest: [NA, 200, NA], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'deleteMessage[others]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'deleteMessage[own]': { guest: [NA, 204, NA], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'getMessageHistory[others]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'getMessageHistory[own]': { guest: [NA, 200, NA], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  addReaction: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  removeReaction: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getMessageReceipts: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  pinMessage: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  unpinMessage: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  listPins: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  listBans: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  banUser: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'banUser[target=admin]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'banUser[target=owner]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'banUser[target=self]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  unbanUser: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  // Reporting is not among what guests may do.
+  reportMessage: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  listReports: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  resolveReport: { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'updateRoom[moderation]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'createMessage[frozen]': { guest: [404, 403, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  uploadImage: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  listImages: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getImage: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getImageFile: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getImageThumbnail: { guest: [404, 200, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  deleteImage: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  // A guest never has an upload of their own.
+  'getImage[own]': { guest: [NA, NA, NA], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'getImageFile[own]': { guest: [NA, NA, NA], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'deleteImage[own]': { guest: [NA, NA, NA], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getPresence: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  listBlocks: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  blockUser: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  unblockUser: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  registerDevice: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  listDevices: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  deleteDevice: { guest: [403, 403, 403], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  // A guest never has a device of their own.
+  'deleteDevice[own]': { guest: [NA, NA, NA], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  getNotificationConfig: { guest: [200, 200, 200], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  // Server administration: the administrator on any room, message and user; anybody else 404.
+  listAdminRooms: { guest: [404, 404, 404], 'server-admin': [200, 200, 200] },
+  getAdminRoom: { guest: [404, 404, 404], 'server-admin': [200, 200, 200] },
+  deleteAdminRoom: { guest: [404, 404, 404], 'server-admin': [204, 204, 204] },
+  deleteAdminMessage: { guest: [404, 404, 404], 'server-admin': [204, 204, 204] },
+  listAdminReports: { guest: [404, 404, 404], 'server-admin': [200, 200, 200] },
+  resolveAdminReport: { guest: [404, 404, 404], 'server-admin': [200, 200, 200] },
+  banUserServerWide: { guest: [404, 404, 404], 'server-admin': [200, 200, 200] },
+  unbanUserServerWide: { guest: [404, 404, 404], 'server-admin': [204, 204, 204] },
+  exportUser: { guest: [404, 404, 404], 'server-admin': [200, 200, 200] },
+  eraseUser: { guest: [404, 404, 404], 'server-admin': [204, 204, 204] },
+  listAuditLog: { guest: [404, 404, 404], 'server-admin': [200, 200, 200] },
+  'ws:message.send': { guest: [404, OK, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'ws:room.read': { guest: [404, OK, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'ws:room.delivered': { guest: [404, OK, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'ws:typing': { guest: [404, OK, 404], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+  'ws:subscription': { guest: [NOT_RECEIVED, RECEIVES, NOT_RECEIVED], 'server-admin': ASIDE_FROM_ADMINISTRATION },
+};
 
 /** The client events the matrix covers: the compiler (npm run typecheck) fails when the gateway gains one. */
 const SOCKET_EVENTS = ['message.send', 'room.read', 'room.delivered', 'typing'] as const;
@@ -465,6 +750,10 @@ const uploadOwnImage = async ({ fixture, caller, user, state }: Call) => {
 };
 const ownImage = ({ caller, state }: Call) => ({ imageId: state.ownImages.get(caller) ?? 'no-own-image' });
 
+/** The poster's report per room (resolveReport). */
+const posterReports = new Map<string, string>();
+const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+
 /** The poster's device per room (deleteDevice: another user's device). */
 const posterDevices = new Map<string, string>();
 
@@ -511,6 +800,14 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
   'addMember[role=member]': { mutates: true, body: ({ fixture }) => ({ userId: fixture.newcomer.id, role: 'member' }) },
   'addMember[role=admin]': { mutates: true, body: ({ fixture }) => ({ userId: fixture.newcomer.id, role: 'admin' }) },
   updateMember: { mutates: true, body: () => ({ role: 'admin' }) },
+  'updateMember[silencedUntil]': { mutates: true, body: () => ({ silencedUntil: inAnHour() }) },
+  'updateMember[silencedUntil,target=admin]': {
+    mutates: true,
+    fixture: { secondAdmin: true },
+    params: ({ fixture }) => ({ userId: fixture.secondAdmin!.id }),
+    body: () => ({ silencedUntil: inAnHour() }),
+  },
+  'updateMember[silencedUntil,target=owner]': { mutates: true, params: ({ fixture }) => ({ userId: fixture.owner!.id }), body: () => ({ silencedUntil: inAnHour() }) },
   'removeMember[target=self]': { mutates: true, params: ({ user }) => ({ userId: user.id }) },
   'removeMember[target=member]': { mutates: true },
   'removeMember[target=admin]': { mutates: true, fixture: { secondAdmin: true }, params: ({ fixture }) => ({ userId: fixture.secondAdmin!.id }) },
@@ -532,7 +829,7 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
   addReaction: {},
   removeReaction: {
     before: async ({ fixture, caller, user }) => {
-      if (!WAS_MEMBER.has(caller)) return;
+      if (!wasMember(caller, fixture.kind)) return;
       const path = `${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}/reactions/${encodeURIComponent(EMOJI)}`;
       must(await t.http().put(path).set(user.auth), 200, `${caller} reacts`);
     },
@@ -548,7 +845,41 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
     },
   },
   listPins: {},
+  listBans: {},
+  banUser: { mutates: true, body: () => ({ reason: 'matrix' }) },
+  'banUser[target=admin]': { mutates: true, fixture: { secondAdmin: true }, params: ({ fixture }) => ({ userId: fixture.secondAdmin!.id }), body: () => ({}) },
+  'banUser[target=owner]': { mutates: true, params: ({ fixture }) => ({ userId: fixture.owner!.id }), body: () => ({}) },
+  'banUser[target=self]': { mutates: true, params: ({ user }) => ({ userId: user.id }), body: () => ({}) },
+  unbanUser: {
+    mutates: true,
+    prepare: async (fixture) => {
+      if (!fixture.owner) return; // a direct room has nobody who may ban
+      must(await t.http().put(`${BASE}/rooms/${fixture.roomId}/bans/${fixture.newcomer.id}`).set(fixture.owner.auth).send({}), 200, 'owner bans the newcomer');
+    },
+    params: ({ fixture }) => ({ userId: fixture.newcomer.id }),
+  },
+  reportMessage: { body: () => ({ reason: 'matrix' }) },
+  listReports: {},
+  resolveReport: {
+    prepare: async (fixture) =>
+      posterReports.set(
+        fixture.roomId,
+        must(await t.http().post(`${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}/reports`).set(fixture.poster.auth).send({ reason: 'matrix' }), 201, 'poster reports')
+          .body.id,
+      ),
+    params: ({ fixture }) => ({ reportId: posterReports.get(fixture.roomId) ?? 'no-report' }),
+  },
+  'updateRoom[moderation]': { mutates: true, body: () => ({ slowModeSeconds: 30, frozen: true }) },
+  'createMessage[frozen]': {
+    mutates: true,
+    prepare: async (fixture) => must(await t.http().patch(`${BASE}/rooms/${fixture.roomId}`).set(fixture.owner!.auth).send({ frozen: true }), 200, 'owner freezes the room'),
+    body: () => ({ body: 'in the cold' }),
+  },
   setRoomNotifications: { body: () => ({ level: 'mentions' }) },
+  listBlocks: {},
+  // Blocking the poster changes what the poster may do in the room afterwards: a fresh room per cell.
+  blockUser: { mutates: true },
+  unblockUser: {},
   registerDevice: { body: () => ({ platform: 'fcm', token: `token-${randomUUID()}` }) },
   listDevices: {},
   deleteDevice: {
@@ -560,6 +891,30 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
     params: ({ caller, state }) => ({ deviceId: state.devices.get(caller) ?? 'no-device' }),
   },
   getNotificationConfig: {},
+  listAdminRooms: { query: () => ({ limit: 100 }) },
+  getAdminRoom: {},
+  deleteAdminRoom: { mutates: true },
+  deleteAdminMessage: { mutates: true },
+  listAdminReports: {},
+  resolveAdminReport: {
+    mutates: true,
+    prepare: async (fixture) =>
+      posterReports.set(
+        fixture.roomId,
+        must(await t.http().post(`${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}/reports`).set(fixture.poster.auth).send({ reason: 'matrix' }), 201, 'poster reports')
+          .body.id,
+      ),
+    params: ({ fixture }) => ({ reportId: posterReports.get(fixture.roomId) ?? 'no-report' }),
+  },
+  banUserServerWide: { mutates: true, body: () => ({ reason: 'matrix' }) },
+  unbanUserServerWide: {
+    mutates: true,
+    prepare: async (fixture) =>
+      must(await t.http().put(`${BASE}/admin/users/${encodeURIComponent(fixture.poster.id)}/ban`).set(newUser('Banning admin', { chatAdmin: true }).auth).send({}), 200, 'an administrator bans the poster'),
+  },
+  exportUser: {},
+  eraseUser: { mutates: true },
+  listAuditLog: {},
   uploadImage: { upload: true },
   listImages: {},
   getImage: { fixture: { image: true } },
@@ -588,7 +943,12 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
     perform: async ({ fixture, caller, user, state }) => {
       const target = await fixtures.send(fixture.poster, fixture.roomId, 'for subscribers');
       const helper = newUser('Sentinel');
-      const sentinelRoom = await fixtures.createRoom(helper, { type: 'group', title: 'Sentinel', memberIds: [user.id] });
+      // A guest can only be in a public room that allows guests, which they join themself.
+      const sentinelRoom = await fixtures.createRoom(helper, caller === 'guest' ? { type: 'group', title: 'Sentinel', isPublic: true, memberIds: [] } : { type: 'group', title: 'Sentinel', memberIds: [user.id] });
+      if (caller === 'guest') {
+        must(await t.http().patch(`${BASE}/rooms/${sentinelRoom}`).set(helper.auth).send({ allowGuests: true }), 200, 'the sentinel room lets guests in');
+        must(await t.http().post(`${BASE}/rooms/${sentinelRoom}/join`).set(user.auth), 200, 'the guest joins the sentinel room');
+      }
       const sentinel = nextEvent(state.sockets.get(caller)!, 'message.created', (event) => event.roomId === sentinelRoom, 15_000);
       await fixtures.send(helper, sentinelRoom, 'sentinel');
       await sentinel;
@@ -616,7 +976,15 @@ interface Result {
 const operationIdOf = (key: Key) => key.split('[')[0];
 const isSocketCase = (how: HttpCase | SocketCase): how is SocketCase => 'perform' in how;
 const cellName = (key: Key, kind: RoomKind, caller: Caller) => `${key} ${kind} ${caller}`;
-const expectedOf = (key: Key, kind: RoomKind, caller: Caller): Cell => (EXPECTED[key] as Column)[kind]?.[caller] ?? NA;
+const roomExpected = (key: Key, kind: RoomKind, caller: RoomCaller): Cell => (EXPECTED[key] as Column)[kind]?.[caller] ?? NA;
+const expectedOf = (key: Key, kind: RoomKind, caller: Caller): Cell => {
+  if (!isPrincipalCaller(caller)) return roomExpected(key, kind, caller);
+  // A variant that cannot exist in that kind of room (an owner to ban in a direct room) cannot for anybody.
+  if ((EXPECTED[key] as Column)[kind] === NA) return NA;
+  const answers = BY_PRINCIPAL[key]?.[caller];
+  if (answers === ASIDE_FROM_ADMINISTRATION) return roomExpected(key, kind, 'outsider');
+  return answers?.[ROOM_KINDS.indexOf(kind)] ?? NA;
+};
 
 /** Chat operations of the OpenAPI document: operationId (or `METHOD path`) → method and path. */
 const operations = new Map<string, Operation>();
@@ -733,10 +1101,15 @@ describe('authorization matrix (postgres)', () => {
         for (const kind of ROOM_KINDS) {
           const column = (EXPECTED[key] as Column)[kind];
           if (column === NA) continue;
-          expect(Object.keys(column).sort()).toEqual([...CALLERS].sort());
-          for (const caller of CALLERS) if (!callersOf(kind).includes(caller)) expect(column[caller]).toBe(NA);
+          expect(Object.keys(column).sort()).toEqual([...ROOM_CALLERS].sort());
+          for (const caller of ROOM_CALLERS) if (!callersOf(kind).includes(caller)) expect(column[caller]).toBe(NA);
         }
       }
+    });
+
+    it('has the answers of the guest and the server administrator for every operation', () => {
+      expect(Object.keys(BY_PRINCIPAL).sort()).toEqual([...KEYS].sort());
+      for (const key of KEYS) expect(Object.keys(BY_PRINCIPAL[key]).sort()).toEqual([...PRINCIPAL_CALLERS].sort());
     });
   });
 

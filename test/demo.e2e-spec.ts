@@ -321,7 +321,9 @@ describe('demo web client (postgres, chromium)', () => {
     await scroller.evaluate((element) => element.scrollTo(0, 0));
     await numbered(1).waitFor();
     await ann.page.getByText('This is the beginning of the conversation.').waitFor();
-    expect(await ann.page.locator('.room-column .msg').count()).toBe(75);
+    // The 75 messages and, first, the room's creation (a system message, shown as one quiet line).
+    expect(await ann.page.locator('.room-column .msg').count()).toBe(76);
+    expect(await ann.page.locator('.room-column .msg-system').first().textContent()).toContain('created the room “Long history”');
   }, 30_000);
 
   it('sets the notification level of a room from its menu, and shows it again after a reload', async () => {
@@ -556,6 +558,7 @@ describe('demo web client (postgres, chromium)', () => {
       await pushApp.close();
     }
   }, 45_000);
+
   /**
    * Moderation, blocks, guests and administration, on a server of their own whose `ADMIN_USERNAMES` names one
    * account: an owner and a member moderate and report in a group room, a guest joins a room that allows guests

@@ -43,7 +43,8 @@ describe('the generated TypeScript client', () => {
     const sent = await annClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'Hello from the client', clientId: 'generated-1' } });
     expect(sent.response.status).toBe(201);
     const message: Message = ok(sent.data);
-    expect(message).toMatchObject({ seq: 1, senderId: ann.id, body: 'Hello from the client', parentId: null, editedAt: null });
+    // Seq 1 is the room's creation, a system message.
+    expect(message).toMatchObject({ seq: 2, type: 'user', senderId: ann.id, body: 'Hello from the client', parentId: null, editedAt: null, system: null });
     const replayed = await annClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'Hello from the client', clientId: 'generated-1' } });
     expect(replayed.response.status).toBe(200);
     expect(ok(replayed.data).id).toBe(message.id);
@@ -67,7 +68,8 @@ describe('the generated TypeScript client', () => {
     expect(ok(reply.data).parentId).toBe(message.id);
 
     const messages = await bobClient.GET('/api/v1/chat/rooms/{roomId}/messages', { params: { ...roomPath, query: { limit: 50 } } });
-    expect(ok(messages.data).items.map((item) => item.body)).toEqual(['Hello, edited']);
+    // Newest first: the message, then the room's creation (a system message, typed as such by the client).
+    expect(ok(messages.data).items.map((item) => (item.type === 'system' ? item.system?.event : item.body))).toEqual(['Hello, edited', 'room.created']);
     expect(ok(messages.data).nextCursor).toBeNull();
     const thread = await bobClient.GET('/api/v1/chat/rooms/{roomId}/messages', { params: { ...roomPath, query: { parentId: message.id } } });
     expect(ok(thread.data).items.map((item) => item.body)).toEqual(['A reply']);
@@ -105,6 +107,33 @@ describe('the generated TypeScript client', () => {
     const refused = await anonymous.GET('/api/v1/chat/rooms');
     expect(refused.response.status).toBe(401);
     expect(refused.error?.statusCode).toBe(401);
+  });
+
+  it('moderates: slow mode, silence, bans and reports', async () => {
+    const room = ok((await annClient.POST('/api/v1/chat/rooms', { body: { type: 'group', title: 'Moderated', memberIds: [bob.id] } })).data);
+    const roomPath = { path: { roomId: room.id } };
+    const settings = await annClient.PATCH('/api/v1/chat/rooms/{roomId}', { params: roomPath, body: { slowModeSeconds: 30, frozen: false } });
+    expect(ok(settings.data)).toMatchObject({ slowModeSeconds: 30, frozen: false });
+    const silenced = await annClient.PATCH('/api/v1/chat/rooms/{roomId}/members/{userId}', {
+      params: { path: { roomId: room.id, userId: bob.id } },
+      body: { silencedUntil: new Date(Date.now() + 60_000).toISOString() },
+    });
+    expect(ok(silenced.data).silencedUntil).toEqual(expect.any(String));
+    const message = ok((await annClient.POST('/api/v1/chat/rooms/{roomId}/messages', { params: roomPath, body: { body: 'Rules' } })).data);
+    const report = await bobClient.POST('/api/v1/chat/rooms/{roomId}/messages/{messageId}/reports', {
+      params: { path: { roomId: room.id, messageId: message.id } },
+      body: { reason: 'Too many rules' },
+    });
+    expect(report.response.status).toBe(201);
+    const reports = ok((await annClient.GET('/api/v1/chat/rooms/{roomId}/reports', { params: roomPath })).data);
+    expect(reports.items.map((item) => item.reason)).toEqual(['Too many rules']);
+    const resolved = await annClient.POST('/api/v1/chat/rooms/{roomId}/reports/{reportId}/resolve', { params: { path: { roomId: room.id, reportId: ok(report.data).id } } });
+    expect(ok(resolved.data).resolvedAt).toEqual(expect.any(String));
+    const ban = await annClient.PUT('/api/v1/chat/rooms/{roomId}/bans/{userId}', { params: { path: { roomId: room.id, userId: bob.id } }, body: { reason: 'Enough' } });
+    expect(ok(ban.data)).toMatchObject({ userId: bob.id, reason: 'Enough', until: null, createdBy: ann.id });
+    expect(ok((await annClient.GET('/api/v1/chat/rooms/{roomId}/bans', { params: roomPath })).data).items.map((item) => item.userId)).toEqual([bob.id]);
+    const lifted = await annClient.DELETE('/api/v1/chat/rooms/{roomId}/bans/{userId}', { params: { path: { roomId: room.id, userId: bob.id } } });
+    expect(lifted.response.status).toBe(204);
   });
 });
 

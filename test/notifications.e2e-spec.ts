@@ -274,7 +274,7 @@ describe('notifications: who is notified, drivers, retries (server process, fake
     const { body: room } = await api(embedded, sender, 'POST', '/rooms', { type: 'group', title: 'Embedded', memberIds: [reader.id] });
     const { body: message } = await api(embedded, sender, 'POST', `/rooms/${room.id}/messages`, { body: 'from PGlite' });
     const [push] = await fcm.waitFor((item) => item.target === token);
-    expect(push.data).toEqual({ roomId: room.id, messageId: message.id, seq: '1' });
+    expect(push.data).toEqual({ roomId: room.id, messageId: message.id, seq: String(message.seq) });
     await hooks.waitFor((event) => event.type === 'notification' && event.data.messageId === message.id);
     await embedded.stop();
   }, 150_000);

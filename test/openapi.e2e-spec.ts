@@ -44,6 +44,7 @@ const OPERATION_IDS = [
   'markRoomRead', 'markRoomDelivered', 'markMessagesSeen', 'getMessageReceipts', 'pinMessage', 'unpinMessage', 'listPins',
   'uploadImage', 'listImages', 'getImage', 'deleteImage', 'getImageFile', 'getImageThumbnail', 'getPresence',
   'registerDevice', 'listDevices', 'deleteDevice', 'getNotificationConfig', 'setRoomNotifications',
+  'listAdminRooms', 'getAdminRoom', 'deleteAdminRoom', 'deleteAdminMessage', 'banUserServerWide', 'unbanUserServerWide', 'exportUser', 'eraseUser', 'listAuditLog',
   'register', 'createToken', 'health',
 ];
 

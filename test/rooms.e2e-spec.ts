@@ -49,14 +49,15 @@ describe.each(DATABASES)('rooms (%s)', (kind) => {
         imageId: null,
         creatorId: ann.id,
         memberCount: 3,
-        lastSeq: 0,
-        lastMessage: null,
-        lastMessageAt: null,
+        // The room's creation is its first message (a system message, which counts as unread for nobody).
+        lastSeq: 1,
+        lastMessage: { seq: 1, type: 'system', senderId: null, body: 'Ann created the room “Launch”', system: { event: 'room.created', actorId: ann.id, targetId: null } },
         allowGuests: false,
         me: { role: 'owner', muted: false, notifications: { level: 'all', mutedUntil: null }, lastReadSeq: 0, unreadCount: 0, unreadMentionCount: 0 },
       });
       expect(res.body.version).toBeGreaterThanOrEqual(1);
       expect(new Date(res.body.createdAt).toISOString()).toBe(res.body.createdAt);
+      expect(res.body.lastMessageAt).toBe(res.body.lastMessage.createdAt);
       const members = await t.http().get(`${BASE}/rooms/${res.body.id}/members`).set(bob.auth).expect(200);
       const roles = Object.fromEntries(members.body.items.map((m: { userId: string; role: string }) => [m.userId, m.role]));
       expect(roles).toEqual({ [ann.id]: 'owner', [bob.id]: 'member', [cat.id]: 'member' });

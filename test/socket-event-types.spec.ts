@@ -20,7 +20,7 @@ function typedUsage(socket: ChatSocket): void {
   });
   socket.on('typing', (payload) => expectType<Equal<typeof payload, { roomId: string; userId: string; isTyping: boolean }>>(true));
   socket.on('presence', ({ lastSeenAt }) => expectType<Equal<typeof lastSeenAt, string | null>>(true));
-  socket.on('session.closing', ({ reason }) => expectType<Equal<typeof reason, 'token_expired' | 'server_shutdown' | 'slow_consumer'>>(true));
+  socket.on('session.closing', ({ reason }) => expectType<Equal<typeof reason, 'token_expired' | 'server_shutdown' | 'slow_consumer' | 'user_banned'>>(true));
   socket.on('member.removed', ({ member }) => expectType<Equal<typeof member.role, 'owner' | 'admin' | 'member'>>(true));
 
   socket.emit('message.send', { roomId: 'r', body: 'hi', clientId: 'c-1' }, (ack) => {

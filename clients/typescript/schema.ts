@@ -92,6 +92,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/guest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS */
+        post: operations["createGuestToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/users": {
         parameters: {
             query?: never;
@@ -282,7 +299,7 @@ export interface paths {
         delete: operations["removeMember"];
         options?: never;
         head?: never;
-        /** Change a member's role (owner); role owner hands ownership over */
+        /** Change a member's role (owner; role owner hands ownership over) and/or silence them until a time (owner and admins) */
         patch: operations["updateMember"];
         trace?: never;
     };
@@ -616,6 +633,282 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/rooms/{roomId}/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The room's active bans (owner and admins) */
+        get: operations["listBans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/rooms/{roomId}/bans/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Ban a user from the room, removing them if they are a member; again: new reason and end (owner and admins) */
+        put: operations["banUser"];
+        post?: never;
+        /** Lift a ban (owner and admins) */
+        delete: operations["unbanUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/rooms/{roomId}/messages/{messageId}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a message to the room's owner and admins (once per member and message) */
+        post: operations["reportMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/rooms/{roomId}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The room's open reports, newest first (owner and admins) */
+        get: operations["listReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/rooms/{roomId}/reports/{reportId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a report of the room (owner and admins) */
+        post: operations["resolveReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/admin/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every room of the server, any visibility (administrators) */
+        get: operations["listAdminRooms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/admin/rooms/{roomId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any room (administrators) */
+        get: operations["getAdminRoom"];
+        put?: never;
+        post?: never;
+        /** Delete any room, direct rooms included (administrators) */
+        delete: operations["deleteAdminRoom"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/admin/messages/{messageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete any message as a tombstone (administrators) */
+        delete: operations["deleteAdminMessage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/admin/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open reports of every room, newest first (administrators) */
+        get: operations["listAdminReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/admin/reports/{reportId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a report of any room (administrators) */
+        post: operations["resolveAdminReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/admin/users/{userId}/ban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Ban a user from the whole server: every request 403 USER_BANNED, sockets cut (administrators) */
+        put: operations["banUserServerWide"];
+        post?: never;
+        /** Lift a user's server-wide ban (administrators) */
+        delete: operations["unbanUserServerWide"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/admin/users/{userId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything the chat stores about a user, as JSON (administrators) */
+        get: operations["exportUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/admin/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Erase a user: messages become tombstones without content, uploads, devices and memberships go (administrators) */
+        delete: operations["eraseUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every moderation and administration action, newest first (administrators) */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users the caller blocked, newest first */
+        get: operations["listBlocks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/blocks/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Block a user: they can no longer open a direct room with you, add you to rooms, write in your direct room, or see your presence */
+        put: operations["blockUser"];
+        post?: never;
+        /** Unblock a user (nothing happens when they are not blocked) */
+        delete: operations["unblockUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -678,7 +971,7 @@ export interface components {
             user: components["schemas"]["AccountResponse"];
         };
         /** @enum {string} */
-        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
+        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "BANNED" | "SILENCED" | "ROOM_FROZEN" | "BLOCKED" | "GUEST_NOT_ALLOWED" | "USER_BANNED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "REPORT_NOT_FOUND" | "BAN_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SLOW_MODE" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
         ErrorResponse: {
             /** @example 404 */
             statusCode: number;
@@ -695,12 +988,33 @@ export interface components {
             /** @example ROOM_NOT_FOUND */
             code?: components["schemas"]["ChatErrorCode"];
         };
+        GuestDto: {
+            /** @description Shown to the other members as given (trimmed), marked as a guest; 1 to 200 characters, not only spaces. */
+            name: string;
+        };
+        GuestAccountResponse: {
+            /** @description `guest-` and a random UUID: never the id of a local account (a bare UUID) nor of another guest. */
+            id: string;
+            name: string;
+            /** @enum {boolean} */
+            guest: true;
+        };
+        GuestAuthResponse: {
+            /** @description A JWT with the claim `guest: true`, valid for GUEST_TOKEN_TTL_SECONDS; there is no way to renew it. */
+            accessToken: string;
+            user: components["schemas"]["GuestAccountResponse"];
+        };
         UserSearchResponse: {
             /** @description Matching accounts by username (case-insensitive order), at most 20. */
             items: components["schemas"]["AccountResponse"][];
         };
         /** @enum {string} */
         RoomType: "direct" | "group";
+        /**
+         * @description `system`: a membership or room change, with `senderId` null and `system` set; `user`: everything else.
+         * @enum {string}
+         */
+        MessageType: "user" | "system";
         /**
          * @description The type detected from the bytes (never the one the upload claimed).
          * @enum {string}
@@ -737,12 +1051,22 @@ export interface components {
             /** @description Whether the viewer is one of those who reacted. */
             me: boolean;
         };
+        /** @enum {string} */
+        SystemEvent: "member.joined" | "member.left" | "member.added" | "member.removed" | "member.banned" | "room.renamed" | "room.created";
+        SystemMessageInfo: {
+            event: components["schemas"]["SystemEvent"];
+            actorId: string;
+            targetId: string | null;
+        };
         MessageResponse: {
             id: string;
             roomId: string;
             /** @description Position in the room: gapless, increasing in commit order. */
             seq: number;
-            senderId: string;
+            /** @description `system`: a membership or room change, with `senderId` null and `system` set; `user`: everything else. */
+            type: components["schemas"]["MessageType"];
+            /** @description Null for system messages. */
+            senderId: string | null;
             /** @description Empty for a deleted message. */
             body: string;
             parentId: string | null;
@@ -762,6 +1086,8 @@ export interface components {
             deletedAt: string | null;
             /** @description The room version of the message's last change. */
             version: number;
+            /** @description Set on system messages, null on user messages. */
+            system: components["schemas"]["SystemMessageInfo"] | null;
         };
         /** @enum {string} */
         MemberRole: "owner" | "admin" | "member";
@@ -813,6 +1139,10 @@ export interface components {
             version: number;
             memberCount: number;
             allowGuests: boolean;
+            /** @description Slow mode: members other than the owner and admins send one message per this many seconds (0: off). */
+            slowModeSeconds: number;
+            /** @description Frozen: only the owner and admins send. */
+            frozen: boolean;
             /** @description The caller's membership; null when the caller is not a member (a public room seen from outside). */
             me: components["schemas"]["RoomMeResponse"] | null;
         };
@@ -844,11 +1174,17 @@ export interface components {
             title?: string;
             description?: string;
             isPublic?: boolean;
+            /** @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests */
+            allowGuests?: boolean;
             /**
              * Format: uuid
              * @description The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only.
              */
             imageId?: string | null;
+            /** @description Slow mode: members other than the owner and admins send one message per this many seconds; 0 turns it off. */
+            slowModeSeconds?: number;
+            /** @description Frozen: only the owner and admins send (others 403 `ROOM_FROZEN`). */
+            frozen?: boolean;
         };
         ReplaceRoomDto: {
             title: string;
@@ -856,6 +1192,11 @@ export interface components {
             description?: string;
             /** @default false */
             isPublic?: boolean;
+            /**
+             * @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests
+             * @default false
+             */
+            allowGuests?: boolean;
             /**
              * Format: uuid
              * @description The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only.
@@ -884,6 +1225,13 @@ export interface components {
             muted: boolean;
             /** @description Connected anywhere right now. */
             online: boolean;
+            /**
+             * Format: date-time
+             * @description Read-only until then (silenced by the owner or an admin); null when not silenced.
+             */
+            silencedUntil: string | null;
+            /** @description Signed in as a guest (a guest token): shown with the name they gave. */
+            guest: boolean;
         };
         ChangesResponse: {
             /**
@@ -918,8 +1266,14 @@ export interface components {
             role?: "admin" | "member";
         };
         UpdateMemberDto: {
-            /** @description `owner` hands ownership over: the member becomes owner and the caller becomes admin. */
-            role: components["schemas"]["MemberRole"];
+            /** @description The owner only. `owner` hands ownership over: the member becomes owner and the caller becomes admin. */
+            role?: components["schemas"]["MemberRole"];
+            /**
+             * Format: date-time
+             * @description Read-only until then (owner and admins; admins silence plain members only); null lifts the silence. A time
+             *     in the past lifts it too.
+             */
+            silencedUntil?: string | null;
         };
         MessagePageResponse: {
             items: components["schemas"]["MessageResponse"][];
@@ -1039,6 +1393,232 @@ export interface components {
             webpush: components["schemas"]["WebPushConfigResponse"] | null;
             /** @description Whether FCM pushes are sent. */
             fcm: boolean;
+        };
+        BanResponse: {
+            userId: string;
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description When the ban ends; null: until lifted.
+             */
+            until: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Who banned (the owner or an admin). */
+            createdBy: string;
+        };
+        BanPageResponse: {
+            items: components["schemas"]["BanResponse"][];
+            /** @description Pass it as `?cursor=` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        PutBanDto: {
+            /** @description Why; shown to the room's owner and admins. Null or left out: none. */
+            reason?: string | null;
+            /**
+             * Format: date-time
+             * @description When the ban ends (must be in the future); null or left out: until lifted.
+             */
+            until?: string | null;
+        };
+        CreateReportDto: {
+            /** @description What is wrong with the message, for the room's owner and admins. */
+            reason: string;
+        };
+        ReportResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            messageId: string;
+            /** Format: uuid */
+            roomId: string;
+            reporterId: string;
+            reason: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When an owner, admin or server administrator resolved it; null while open.
+             */
+            resolvedAt: string | null;
+        };
+        ReportPageResponse: {
+            items: components["schemas"]["ReportResponse"][];
+            /** @description Pass it as `?cursor=` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        BanUserDto: {
+            /** @description Why, for the other administrators (never shown to the user beyond the refusal). */
+            reason?: string;
+            /**
+             * Format: date-time
+             * @description When the ban ends by itself (in the future); left out or null: until it is lifted.
+             */
+            until?: string | null;
+        };
+        UserBanResponse: {
+            userId: string;
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description When it ends by itself; null: until it is lifted.
+             */
+            until: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The administrator who banned. */
+            createdBy: string;
+        };
+        ExportedProfile: {
+            id: string;
+            name: string | null;
+            avatarUrl: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description When the user was last online; null when never recorded.
+             */
+            lastSeenAt: string | null;
+        };
+        ExportedMembership: {
+            /** Format: uuid */
+            roomId: string;
+            /** @enum {string} */
+            roomType: "direct" | "group";
+            roomTitle: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+            /** Format: date-time */
+            joinedAt: string;
+            /** @enum {string} */
+            notificationLevel: "all" | "mentions" | "none";
+            /** Format: date-time */
+            mutedUntil: string | null;
+            lastReadSeq: number;
+            lastDeliveredSeq: number;
+        };
+        ExportedMessageEdit: {
+            body: string;
+            /** Format: date-time */
+            replacedAt: string;
+        };
+        ExportedMessage: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            roomId: string;
+            seq: number;
+            body: string;
+            /** Format: uuid */
+            parentId: string | null;
+            mentions: string[];
+            /** @description Ids of the images attached to it */
+            imageIds: string[];
+            clientId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            editedAt: string | null;
+            /** Format: date-time */
+            deletedAt: string | null;
+            /** @description Earlier versions, oldest first. */
+            edits: components["schemas"]["ExportedMessageEdit"][];
+        };
+        ExportedReaction: {
+            /** Format: uuid */
+            messageId: string;
+            /** Format: uuid */
+            roomId: string;
+            emoji: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ExportedRoomBan: {
+            /** Format: uuid */
+            roomId: string;
+            reason: string | null;
+            /** Format: date-time */
+            until: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+        };
+        ExportedBlock: {
+            userId: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        UserExportResponse: {
+            userId: string;
+            /** Format: date-time */
+            exportedAt: string;
+            /** @description Null when the chat has no profile row (the user never signed in, but was named, say, in a ban). */
+            profile: components["schemas"]["ExportedProfile"] | null;
+            memberships: components["schemas"]["ExportedMembership"][];
+            messages: components["schemas"]["ExportedMessage"][];
+            reactions: components["schemas"]["ExportedReaction"][];
+            /** @description Images the user uploaded (metadata; the bytes are at each `url`). */
+            images: components["schemas"]["ImageResponse"][];
+            devices: components["schemas"]["DeviceResponse"][];
+            /** @description Reports the user filed. */
+            reports: components["schemas"]["ReportResponse"][];
+            /** @description Rooms the user is or was banned from. */
+            roomBans: components["schemas"]["ExportedRoomBan"][];
+            /** @description Users the user blocked. */
+            blocks: components["schemas"]["ExportedBlock"][];
+            /** @description The user's server-wide ban, if one is recorded (also an expired one). */
+            serverBan: components["schemas"]["UserBanResponse"] | null;
+        };
+        /** @enum {string} */
+        AuditTargetType: "room" | "user" | "message" | "report";
+        AuditTargetResponse: {
+            type: components["schemas"]["AuditTargetType"];
+            id: string;
+            /**
+             * Format: uuid
+             * @description The room the action was taken in (room-level moderation), else null.
+             */
+            roomId: string | null;
+        };
+        AuditEntryResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description Who did it. */
+            actorId: string;
+            /**
+             * @description What was done, e.g. `ban.created`, `member.silenced`, `room.updated`, `report.resolved`, `user.banned`, `user.erased`.
+             * @example ban.created
+             */
+            action: string;
+            target: components["schemas"]["AuditTargetResponse"];
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description The action's parameters (reason, until, changed settings).
+             * @example {
+             *       "reason": "spam",
+             *       "until": null
+             *     }
+             */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        AuditEntryPageResponse: {
+            items: components["schemas"]["AuditEntryResponse"][];
+            /** @description Pass it as `?cursor=` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        BlockResponse: {
+            userId: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        BlockListResponse: {
+            items: components["schemas"]["BlockResponse"][];
         };
     };
     responses: never;
@@ -1363,6 +1943,56 @@ export interface operations {
             };
         };
     };
+    createGuestToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestAuthResponse"];
+                };
+            };
+            /** @description Invalid name */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     searchUsers: {
         parameters: {
             query: {
@@ -1396,6 +2026,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1488,6 +2127,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2316,7 +2964,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /** @description Not allowed: roles are the owner's; admins silence plain members only; nobody silences themself; never in direct rooms */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2454,7 +3102,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Refused by the host application (`beforeMessageSend`) */
+            /** @description Refused by the host application (`beforeMessageSend`), the caller is silenced (`SILENCED`), or the room is frozen (`ROOM_FROZEN`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2484,7 +3132,7 @@ export interface operations {
             /**
              * @description Too many messages from the caller (HTTP and socket together): retry after `Retry-After` seconds
              *
-             *     Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), or the room is receiving too many at once
+             *     Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), slow mode (`SLOW_MODE`, `retryAfterSeconds` in the body), or the room is receiving too many at once
              */
             429: {
                 headers: {
@@ -3315,6 +3963,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     uploadImage: {
@@ -3355,6 +4012,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3457,7 +4123,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller can see the image but did not upload it */
+            /** @description The caller can see the image but did not upload it, or is a guest (GUEST_NOT_ALLOWED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3618,6 +4284,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     listDevices: {
@@ -3639,6 +4314,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3697,6 +4381,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     deleteDevice: {
@@ -3719,6 +4412,15 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3756,6 +4458,985 @@ export interface operations {
             };
             /** @description No valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listBans: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanPageResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    banUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutBanDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not the owner or an admin, a direct room, yourself, or (for admins) the owner or another admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unbanUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lifted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such room for the caller, or the user is not banned (`BAN_NOT_FOUND`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    reportMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReportDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Already reported by the caller, or the message is deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listReports: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPageResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resolveReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+                reportId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listAdminRooms: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomPageResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getAdminRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteAdminRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteAdminMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (again: nothing changes) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listAdminReports: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPageResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resolveAdminReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reportId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    banUserServerWide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BanUserDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserBanResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An administrator cannot ban themself */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unbanUserServerWide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lifted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    exportUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserExportResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    eraseUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryPageResponse"];
+                };
+            };
+            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listBlocks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockListResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    blockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The block (the existing one when the user was blocked already) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockResponse"];
+                };
+            };
+            /** @description Blocking yourself */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller already blocks as many users as allowed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unblockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not blocked any more */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import { AccountsService } from './accounts.service';
 import { AuthResponse } from './dto/auth.response';
 import { CredentialsDto } from './dto/credentials.dto';
+import { GuestAuthResponse, GuestDto } from './dto/guest.dto';
 import { LocalAccountsGuard } from './local-accounts.guard';
 
 @ApiTags('auth')
@@ -36,5 +37,16 @@ export class AccountsController {
   @UseGuards(LocalAccountsGuard)
   token(@Body() dto: CredentialsDto): Promise<AuthResponse> {
     return this.accounts.token(dto);
+  }
+
+  @Post('guest')
+  @ApiOperation({ operationId: 'createGuestToken', summary: 'A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS' })
+  @ApiCreatedResponse({ type: GuestAuthResponse })
+  @ApiResponse({ status: 400, description: 'Invalid name', type: ErrorResponse })
+  @ApiResponse({ status: 403, description: 'Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`)', type: ErrorResponse })
+  @ApiResponse({ status: 429, description: 'Too many attempts from this address', type: ErrorResponse })
+  @UseGuards(LocalAccountsGuard)
+  guest(@Body() dto: GuestDto): Promise<GuestAuthResponse> {
+    return this.accounts.guest(dto);
   }
 }

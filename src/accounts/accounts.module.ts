@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { AccountAdmins } from './account-admins';
 import { AccountDirectory } from './account-directory';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
@@ -25,8 +26,8 @@ import { UsersController } from './users.controller';
     }),
   ],
   controllers: [AccountsController, UsersController],
-  providers: [AccountsService, AccountDirectory],
-  // AccountDirectory: the chat's resolveUsers when KNOWN_USERS_ONLY is set (AppModule).
-  exports: [AccountDirectory],
+  providers: [AccountsService, AccountDirectory, AccountAdmins],
+  // AccountDirectory: the chat's resolveUsers when KNOWN_USERS_ONLY is set (AppModule); AccountAdmins: its isAdmin.
+  exports: [AccountDirectory, AccountAdmins],
 })
 export class AccountsModule {}

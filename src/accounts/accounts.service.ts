@@ -1,10 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import type { AccountResponse, AuthResponse } from './dto/auth.response';
 import type { CredentialsDto } from './dto/credentials.dto';
+import type { GuestAuthResponse, GuestDto } from './dto/guest.dto';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { MAX_USER_SEARCH_RESULTS } from './dto/search-users.dto';
 import { AccountDirectory } from './account-directory';
 import { AccountEntity } from './entities/account.entity';
@@ -24,6 +27,7 @@ export class AccountsService {
     /** Signs with JWT_SECRET, HS256, the token lifetime and JWT_ISSUER / JWT_AUDIENCE (AccountsModule's JwtModule). */
     private readonly jwt: JwtService,
     private readonly directory: AccountDirectory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async register(dto: CredentialsDto): Promise<AuthResponse> {
@@ -59,6 +63,17 @@ export class AccountsService {
       .limit(Math.min(limit, MAX_USER_SEARCH_RESULTS))
       .getMany();
     return rows.map((account) => ({ id: account.id, username: account.username }));
+  }
+
+  /**
+   * A guest token: no account is stored. The id is new each time (`guest-<uuid>`, which no local account's id can
+   * be), so a guest who comes back after the token expired is a new guest.
+   */
+  async guest(dto: GuestDto): Promise<GuestAuthResponse> {
+    const id = `guest-${randomUUID()}`;
+    const name = dto.name.trim();
+    const accessToken = await this.jwt.signAsync({ sub: id, name, guest: true }, { expiresIn: this.config.guestTokenTtlSeconds });
+    return { accessToken, user: { id, name, guest: true } };
   }
 
   private async issue(account: AccountEntity): Promise<AuthResponse> {

@@ -1,6 +1,6 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ChatAuthGuard, ErrorResponse } from '@parley/chat';
+import { ChatAuthGuard, ErrorResponse, RequireUser } from '@parley/chat';
 import { AccountsService } from './accounts.service';
 import { SearchUsersQueryDto } from './dto/search-users.dto';
 import { UserSearchResponse } from './dto/user-search.response';
@@ -18,10 +18,12 @@ export class UsersController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Get()
+  @RequireUser('account.search')
   @ApiOperation({ operationId: 'searchUsers', summary: 'Local accounts whose username starts with q (case-insensitive), at most 20' })
   @ApiOkResponse({ type: UserSearchResponse })
   @ApiResponse({ status: 400, description: 'Invalid query', type: ErrorResponse })
   @ApiResponse({ status: 401, description: 'No valid bearer token', type: ErrorResponse })
+  @ApiResponse({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)', type: ErrorResponse })
   async search(@Query() query: SearchUsersQueryDto): Promise<UserSearchResponse> {
     return { items: await this.accounts.search(query.q, query.limit) };
   }

@@ -31,6 +31,11 @@ export interface AppConfig {
   /** Lifetime of tokens issued by the local accounts, in seconds. */
   tokenTtlSeconds: number;
   /**
+   * Lifetime of guest tokens (`POST /api/v1/auth/guest`), in seconds (GUEST_TOKEN_TTL_SECONDS, default a day, or
+   * JWT_MAX_AGE_SECONDS when that is shorter).
+   */
+  guestTokenTtlSeconds: number;
+  /**
    * Room members must be known users (KNOWN_USERS_ONLY): local accounts, or users who have signed in to the chat
    * before. Others are 404 USER_NOT_FOUND. False: any user id is accepted.
    */
@@ -48,6 +53,8 @@ export interface AppConfig {
   rateLimits: Partial<ChatRateLimits>;
   /** User ids (tokens' `sub`) no per-user limit applies to: bots, bridges (RATE_LIMIT_EXEMPT_USERS). */
   rateLimitExemptUsers: string[];
+  /** Usernames of the local accounts that are chat administrators (`/admin`), compared without regard to case (ADMIN_USERNAMES). */
+  adminUsernames: string[];
   /** Most members a room may be created with in one request, its creator included (MAX_INITIAL_MEMBERS, at most 500). */
   maxInitialMembers: number;
   /**
@@ -59,6 +66,8 @@ export interface AppConfig {
   retainDeletedMessages: boolean;
   /** The emoji reactions may use; empty: any single emoji or `:name:`. */
   allowedReactions: string[];
+  /** SYSTEM_MESSAGES (default true): membership and room changes appear in group rooms' histories. */
+  systemMessages: boolean;
   /** Image upload limits; the files themselves go to `dataDir/uploads` (in memory with `memory://`). */
   images: { maxUploadBytes: number; maxPixels: number };
   /** Socket.IO transports accepted. */
@@ -86,6 +95,9 @@ export interface AppConfig {
   notifications: ChatNotificationsOptions;
 }
 
+/** Guest tokens live a day by default: long enough for a visit, short enough that an abandoned one lapses. */
+const DEFAULT_GUEST_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+
 /** Used when no JWT_SECRET is set so that `npm start` works out of the box; logged loudly at start-up. */
 export const DEVELOPMENT_JWT_SECRET = 'parley-development-secret-do-not-use-in-production';
 
@@ -99,6 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const jwtMaxAgeSeconds = env.JWT_MAX_AGE_SECONDS ? positiveInteger(env.JWT_MAX_AGE_SECONDS, 0, 'JWT_MAX_AGE_SECONDS') : undefined;
   if (jwtMaxAgeSeconds !== undefined && !publicKey && !jwksUri && tokenTtlSeconds > jwtMaxAgeSeconds) {
     throw new Error(`TOKEN_TTL_SECONDS (${tokenTtlSeconds}) is longer than JWT_MAX_AGE_SECONDS (${jwtMaxAgeSeconds}): the tokens of the local accounts would be refused`);
+  }
+  const guestTokenTtlSeconds = positiveInteger(env.GUEST_TOKEN_TTL_SECONDS, Math.min(DEFAULT_GUEST_TOKEN_TTL_SECONDS, jwtMaxAgeSeconds ?? Infinity), 'GUEST_TOKEN_TTL_SECONDS');
+  if (jwtMaxAgeSeconds !== undefined && !publicKey && !jwksUri && guestTokenTtlSeconds > jwtMaxAgeSeconds) {
+    throw new Error(`GUEST_TOKEN_TTL_SECONDS (${guestTokenTtlSeconds}) is longer than JWT_MAX_AGE_SECONDS (${jwtMaxAgeSeconds}): guest tokens would be refused`);
   }
   const redisPrefix = env.REDIS_PREFIX?.trim() || undefined;
   if (redisPrefix !== undefined && !/^[\w.:-]{1,64}$/.test(redisPrefix)) {
@@ -123,16 +139,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     usingDevelopmentSecret,
     tokenTtlSeconds,
+    guestTokenTtlSeconds,
     knownUsersOnly: boolean(env.KNOWN_USERS_ONLY, 'KNOWN_USERS_ONLY'),
     corsOrigins: list(env.CORS_ORIGINS),
     logLevel: env.LOG_LEVEL || 'info',
     authRateLimit: positiveInteger(env.AUTH_RATE_LIMIT, 30, 'AUTH_RATE_LIMIT'),
     rateLimits: rateLimits(env),
     rateLimitExemptUsers: list(env.RATE_LIMIT_EXEMPT_USERS),
+    adminUsernames: list(env.ADMIN_USERNAMES),
     maxInitialMembers: atMost(positiveInteger(env.MAX_INITIAL_MEMBERS, 500, 'MAX_INITIAL_MEMBERS'), 500, 'MAX_INITIAL_MEMBERS'),
     trustProxy: trustProxy(env.TRUST_PROXY),
     retainDeletedMessages: boolean(env.RETAIN_DELETED_MESSAGES, 'RETAIN_DELETED_MESSAGES'),
     allowedReactions: list(env.ALLOWED_REACTIONS),
+    systemMessages: env.SYSTEM_MESSAGES === undefined || env.SYSTEM_MESSAGES === '' ? true : boolean(env.SYSTEM_MESSAGES, 'SYSTEM_MESSAGES'),
     images: {
       maxUploadBytes: positiveInteger(env.IMAGE_MAX_UPLOAD_BYTES, 10 * 1024 * 1024, 'IMAGE_MAX_UPLOAD_BYTES'),
       maxPixels: positiveInteger(env.IMAGE_MAX_PIXELS, 40_000_000, 'IMAGE_MAX_PIXELS'),

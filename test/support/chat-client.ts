@@ -45,7 +45,9 @@ export interface MessageBody {
   id: string;
   roomId: string;
   seq: number;
-  senderId: string;
+  type: 'user' | 'system';
+  /** Null for system messages. */
+  senderId: string | null;
   body: string;
   parentId: string | null;
   replyCount: number;
@@ -58,4 +60,5 @@ export interface MessageBody {
   editedAt: string | null;
   deletedAt: string | null;
   version: number;
+  system: { event: string; actorId: string; targetId: string | null } | null;
 }

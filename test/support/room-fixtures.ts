@@ -12,11 +12,27 @@ export const ROOM_KINDS: readonly RoomKind[] = ['private-group', 'public-group',
  * Who calls, relative to the room: never a member; a plain member; an admin; the owner; a member who was removed
  * (they sent a message and reacted while a member); a member of some other room who never belonged to this one.
  */
-export type Caller = 'outsider' | 'member' | 'admin' | 'owner' | 'removed' | 'other-room';
-export const CALLERS: readonly Caller[] = ['outsider', 'member', 'admin', 'owner', 'removed', 'other-room'];
+export type RoomCaller = 'outsider' | 'member' | 'admin' | 'owner' | 'removed' | 'other-room';
+export const ROOM_CALLERS: readonly RoomCaller[] = ['outsider', 'member', 'admin', 'owner', 'removed', 'other-room'];
+
+/**
+ * Principals that are not room roles: a guest (token claim `guest: true`), who has joined the public group room
+ * (the fixture's public room allows guests when a guest is asked for) and is an outsider of the other kinds; and a
+ * server administrator (claim `chatAdmin: true`), who is in no room.
+ */
+export type PrincipalCaller = 'guest' | 'server-admin';
+export const PRINCIPAL_CALLERS: readonly PrincipalCaller[] = ['guest', 'server-admin'];
+
+export type Caller = RoomCaller | PrincipalCaller;
+export const CALLERS: readonly Caller[] = [...ROOM_CALLERS, ...PRINCIPAL_CALLERS];
+
+export const isPrincipalCaller = (caller: Caller): caller is PrincipalCaller => (PRINCIPAL_CALLERS as readonly Caller[]).includes(caller);
 
 /** A direct room has two plain members and nobody can be removed from it: no admin, owner or removed member. */
-export const callersOf = (kind: RoomKind): readonly Caller[] => (kind === 'direct' ? ['outsider', 'member', 'other-room'] : CALLERS);
+export const callersOf = (kind: RoomKind): readonly Caller[] => (kind === 'direct' ? ['outsider', 'member', 'other-room', ...PRINCIPAL_CALLERS] : CALLERS);
+
+/** Whether the caller is (or was) a member of a fixture of that kind: room members, and the guest of the public room. */
+export const wasMember = (caller: Caller, kind: RoomKind): boolean => WAS_MEMBER.has(caller) || (caller === 'guest' && kind === 'public-group');
 
 /** Callers who are (or, for `removed`, were) members of the fixture's room. */
 export const WAS_MEMBER: ReadonlySet<Caller> = new Set<Caller>(['member', 'admin', 'owner', 'removed']);
@@ -63,10 +79,10 @@ const JWT_HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
  * string secret first tries (and fails) to parse it as a private key, which costs about a millisecond per
  * token, and fixtures make thousands of users.
  */
-export function newUser(name = 'User'): TestUser {
-  const id = `u-${randomUUID()}`;
+export function newUser(name = 'User', claims: { guest?: true; chatAdmin?: true } = {}): TestUser {
+  const id = `${claims.guest ? 'guest' : 'u'}-${randomUUID()}`;
   const now = Math.floor(Date.now() / 1000);
-  const unsigned = `${JWT_HEADER}.${base64url(JSON.stringify({ sub: id, name, iat: now, exp: now + 3600 }))}`;
+  const unsigned = `${JWT_HEADER}.${base64url(JSON.stringify({ sub: id, name, iat: now, exp: now + 3600, ...claims }))}`;
   const token = `${unsigned}.${createHmac('sha256', TEST_JWT_SECRET).update(unsigned).digest('base64url')}`;
   return { id, name, token, auth: { Authorization: `Bearer ${token}` } };
 }
@@ -114,6 +130,8 @@ export function roomFixtures(t: TestApp) {
     const users: RoomFixture['users'] = {};
     for (const caller of callers) {
       if (caller === (isGroup ? 'owner' : 'member')) users[caller] = creator;
+      else if (caller === 'guest') users.guest = newUser('Guest', { guest: true });
+      else if (caller === 'server-admin') users['server-admin'] = newUser('Server admin', { chatAdmin: true });
       else if (caller !== 'other-room') users[caller] = newUser(caller[0].toUpperCase() + caller.slice(1));
     }
     const secondAdmin = isGroup && options.secondAdmin ? newUser('Second admin') : null;
@@ -132,7 +150,11 @@ export function roomFixtures(t: TestApp) {
     if (otherRoom) users['other-room'] = otherRoom;
     const promote = async (user: TestUser) =>
       must(await t.http().patch(`${BASE}/rooms/${roomId}/members/${user.id}`).set(creator.auth).send({ role: 'admin' }), 200, `promote ${user.name}`);
-    const own = options.ownMessages ? [...callers].filter((caller) => WAS_MEMBER.has(caller) && users[caller]) : [];
+    if (users.guest && kind === 'public-group') {
+      must(await t.http().patch(`${BASE}/rooms/${roomId}`).set(creator.auth).send({ allowGuests: true }), 200, 'the owner lets guests in');
+      must(await t.http().post(`${BASE}/rooms/${roomId}/join`).set(users.guest.auth), 200, 'the guest joins');
+    }
+    const own = options.ownMessages ? [...callers].filter((caller) => wasMember(caller, kind) && users[caller]) : [];
     const [targetMessageId, ownIds] = await Promise.all([
       send(poster, roomId, 'target message', imageId ? [imageId] : undefined),
       Promise.all(own.map((caller) => send(users[caller]!, roomId, `${caller}'s own message`))),

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import { ChatConfig } from './common/chat-config';
 import {
   CHAT_MODULE_OPTIONS,
@@ -10,9 +11,11 @@ import {
 } from './chat.module-definition';
 import { DEFAULT_CHAT_PATH } from './chat.options';
 import { ChatEventBus } from './events/chat-event-bus';
+import { BlocksModule } from './blocks/blocks.module';
 import { ImagesModule } from './images/images.module';
 import { ChatRateLimiter } from './limits/chat-rate-limiter';
 import { MembersModule } from './members/members.module';
+import { ModerationModule } from './moderation/moderation.module';
 import { MessagesController } from './messages/messages.controller';
 import { MessageOutbox } from './messages/message-outbox';
 import { MessagesModule } from './messages/messages.module';
@@ -24,9 +27,10 @@ import { SendMetricsMiddleware } from './metrics/send-metrics.middleware';
 import { PresenceModule } from './presence/presence.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RoomsModule } from './rooms/rooms.module';
+import { SystemMessagesModule } from './messages/system-messages.module';
 
 /** The feature modules whose controllers are mounted under the module's path. */
-const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule];
+const FEATURE_MODULES = [RoomsModule, MembersModule, MessagesModule, ImagesModule, PresenceModule, RealtimeModule, DevicesModule, NotificationDeliveryModule, ModerationModule, AdminModule, BlocksModule];
 
 /**
  * Holds what every feature module needs (the options, the resolved config, the event bus). It is global so the
@@ -76,7 +80,7 @@ export class ChatModule extends ConfigurableChatModule implements NestModule {
     return {
       module: ChatModule,
       // The core is global, so the host can inject ChatEventBus (to follow domain events) without an export.
-      imports: [core, RouterModule.register([{ path, module: ChatModule, children: FEATURE_MODULES }]), ...FEATURE_MODULES],
+      imports: [core, RouterModule.register([{ path, module: ChatModule, children: FEATURE_MODULES }]), ...FEATURE_MODULES, SystemMessagesModule],
     };
   }
 }

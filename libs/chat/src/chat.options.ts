@@ -48,6 +48,8 @@ export interface ChatLimits {
   maxInitialMembers: number;
   /** Longest message body, in characters. */
   maxMessageLength: number;
+  /** Most users one user may block (`PUT /blocks/{userId}` beyond it: 409). */
+  maxBlocksPerUser: number;
 }
 
 export const DEFAULT_CHAT_LIMITS: ChatLimits = {
@@ -55,6 +57,7 @@ export const DEFAULT_CHAT_LIMITS: ChatLimits = {
   maxPageSize: 100,
   maxInitialMembers: 500,
   maxMessageLength: 4000,
+  maxBlocksPerUser: 1000,
 };
 
 /**
@@ -83,6 +86,12 @@ export interface ChatModuleOptions {
    */
   canAccessRoom?: (context: RoomAccessContext) => Promise<boolean> | boolean;
   /**
+   * Whether a caller is a server administrator (the `/admin` routes), for callers whose token does not say so itself
+   * (JWT claim `chatAdmin: true`, or `admin: true` from `authenticate`). Asked at every `/admin` request, so taking
+   * the right away needs no new token; keep it cheap. Throwing denies (and is logged). Everybody else gets 404 there.
+   */
+  isAdmin?: (principal: ChatPrincipal) => Promise<boolean> | boolean;
+  /**
    * Called before a message is stored (HTTP and socket alike): return `{ reject: reason }` to refuse it (403 with
    * the reason), `{ body }` to store another text instead, or nothing to let it through.
    */
@@ -91,6 +100,11 @@ export interface ChatModuleOptions {
   limits?: Partial<ChatLimits>;
   /** Message behaviour. */
   messages?: ChatMessageOptions;
+  /**
+   * Write membership and room changes (joined, left, added, removed, banned, renamed, created) into group rooms'
+   * histories as system messages (`type: "system"`). Default true; false writes none.
+   */
+  systemMessages?: boolean;
   /** Where online state is kept. Default: in this process (one node); use `RedisPresenceStore` for many. */
   presence?: { store?: PresenceStore };
   /** The Socket.IO gateway. */

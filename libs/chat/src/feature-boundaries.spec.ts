@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 
 /** The feature folders of the library: none may depend on another that depends back on it. */
-const FEATURES = ['access', 'audit', 'images', 'members', 'messages', 'notifications', 'presence', 'realtime', 'rooms'];
+const FEATURES = ['access', 'admin', 'audit', 'blocks', 'images', 'members', 'messages', 'moderation', 'notifications', 'presence', 'realtime', 'rooms'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {

@@ -42,6 +42,10 @@ export { webhookSignature } from './notifications/drivers/webhook.sender';
 // `parley-jwt` or `parley-host`) and `@CurrentUser()` gives that caller, a ChatPrincipal (`request.user` is untouched).
 export { ChatAuthGuard } from './auth/chat-auth.guard';
 export { CurrentUser } from './auth/current-user.decorator';
+// A permission outside rooms for the host's own routes, after ChatAuthGuard: `@RequireUser('account.search')` refuses
+// guests (403 GUEST_NOT_ALLOWED).
+export { RequireUser } from './access/require-user.decorator';
+export type { UserPermission } from './access/user-permission';
 
 // The host's database: add these to its DataSource.
 export { chatEntities } from './database/chat-entities';
@@ -66,6 +70,11 @@ export { ChatEventBus } from './events/chat-event-bus';
 export type { ChatEvent, ChatEventMap, ChatEventName } from './events/chat-events';
 export type { ChatAck, ChatClientToServerEvents, ChatServerToClientEvents } from './realtime/chat-socket-events';
 
+// System messages: what a ban (or a host's own membership change) calls in its transaction to write the change into
+// the room's history (see SystemMessages), and the events such a message records.
+export { SYSTEM_EVENTS, SystemMessages } from './common/system-messages';
+export type { RecordedSystemMessage, SystemChange, SystemEvent, SystemMessageRoom } from './common/system-messages';
+
 // Errors and response shapes, as HTTP and socket clients receive them.
 export { ChatError, CHAT_ERROR_STATUS } from './common/chat-error';
 export type { ChatErrorCode } from './common/chat-error';
@@ -85,7 +94,24 @@ export { jsonShapeProblem, MAX_JSON_DEPTH } from './common/json-shape';
 export type { Page } from './common/pagination';
 export { RoomMeResponse, RoomNotificationsResponse, RoomPageResponse, RoomResponse } from './rooms/dto/room.response';
 export { MemberPageResponse, MemberResponse } from './members/dto/member.response';
-export { MessagePageResponse, MessageResponse, ReactionSummary } from './messages/dto/message.response';
+export { MessagePageResponse, MessageResponse, ReactionSummary, SystemMessageInfo } from './messages/dto/message.response';
 export { ImageResponse } from './images/dto/image.response';
 export { DeviceListResponse, DeviceResponse } from './notifications/devices/dto/device.response';
 export { NotificationConfigResponse, WebPushConfigResponse } from './notifications/devices/dto/notification-config.response';
+export { BanPageResponse, BanResponse } from './moderation/dto/ban.response';
+export { ReportPageResponse, ReportResponse } from './moderation/dto/report.response';
+export { AuditEntryResponse, AuditTargetResponse } from './audit/dto/audit-entry.response';
+export { AuditEntryPageResponse } from './admin/dto/audit-page.response';
+export { BanUserDto } from './admin/dto/ban-user.dto';
+export { ListAdminRoomsQueryDto } from './admin/dto/list-admin-rooms.query';
+export { UserBanResponse } from './admin/dto/user-ban.response';
+export {
+  ExportedMembership,
+  ExportedMessage,
+  ExportedMessageEdit,
+  ExportedProfile,
+  ExportedBlock,
+  ExportedReaction,
+  ExportedRoomBan,
+  UserExportResponse,
+} from './admin/dto/user-export.response';

@@ -115,7 +115,7 @@ export class MessageList {
     const deleted = message.deletedAt !== null;
     const mentions = message.mentions ?? [];
     const mentionsMe = !deleted && !mine && mentions.includes(context.meId);
-    const name = context.nameOf(message.senderId);
+    const name = context.nameOf(message.senderId ?? '');
     const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
     avatar.style.setProperty('--hue', String(hue(name)));
     const meta = h(

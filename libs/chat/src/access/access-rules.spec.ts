@@ -1,5 +1,10 @@
 import {
+  USER_RULES,
+  acceptsGuests,
   canAddMember,
+  canBecomeMember,
+  canReach,
+  guestMay,
   canChangeRole,
   canDeleteRoom,
   canEditRoom,
@@ -89,5 +94,44 @@ describe('access rules', () => {
     expect(canModerate(as('admin'))).toBe(true);
     expect(canModerate(as('member'))).toBe(false);
     expect(canModerate(outsider)).toBe(false);
+  });
+
+  test('acceptsGuests: public group rooms with allowGuests only', () => {
+    expect(acceptsGuests({ ...publicGroup, allowGuests: true })).toBe(true);
+    expect(acceptsGuests({ ...publicGroup, allowGuests: false })).toBe(false);
+    expect(acceptsGuests({ ...group, allowGuests: true })).toBe(false);
+    expect(acceptsGuests({ ...direct, allowGuests: true })).toBe(false);
+  });
+
+  test('guestMay: see any visible room, leave; read and join only where guests are accepted; nothing else', () => {
+    const open = { ...publicGroup, allowGuests: true };
+    const closed = { ...publicGroup, allowGuests: false };
+    for (const permission of ['room.view', 'room.leave', 'member.remove'] as const) expect([permission, guestMay(permission, closed)]).toEqual([permission, true]);
+    for (const permission of ['room.read', 'room.join'] as const) {
+      expect([permission, guestMay(permission, open), guestMay(permission, closed)]).toEqual([permission, true, false]);
+    }
+    for (const permission of ['room.edit', 'room.delete', 'room.notifications', 'member.add', 'member.addAdmin', 'member.changeRole', 'message.moderate'] as const) {
+      expect([permission, guestMay(permission, open)]).toEqual([permission, false]);
+    }
+  });
+
+  test('canBecomeMember: anybody who is not a guest; a guest as a plain member of a room that accepts guests', () => {
+    const open = { ...publicGroup, allowGuests: true };
+    expect(canBecomeMember(group, { guest: false }, 'admin')).toBe(true);
+    expect(canBecomeMember(open, { guest: true }, 'member')).toBe(true);
+    expect(canBecomeMember(open, { guest: true }, 'admin')).toBe(false);
+    expect(canBecomeMember(publicGroup, { guest: true }, 'member')).toBe(false);
+    expect(canBecomeMember(direct, { guest: true }, 'member')).toBe(false);
+  });
+
+  test('canReach: nobody reaches a user who blocked them', () => {
+    expect(canReach(false)).toBe(true);
+    expect(canReach(true)).toBe(false);
+  });
+
+  test('USER_RULES: every permission outside rooms is held by users, by no guest', () => {
+    for (const [permission, allows] of Object.entries(USER_RULES)) {
+      expect([permission, allows({}), allows({ guest: false }), allows({ guest: true })]).toEqual([permission, true, true, false]);
+    }
   });
 });

@@ -1,5 +1,7 @@
-import type { AccessMembership, AccessRoom, MemberRole } from './access-records';
+import type { ChatErrorCode } from '../common/chat-error';
+import type { AccessBan, AccessMembership, AccessRoom, MemberRole } from './access-records';
 import type { RoomPermission } from './room-permission';
+import type { UserPermission } from './user-permission';
 
 /**
  * The permission rules of a room, as pure functions of the room and the caller's membership (null when the
@@ -54,11 +56,56 @@ export const canRemoveMember = (room: Room, membership: Membership, target: Pick
 export const canModerate = (membership: Membership): boolean => isManager(membership);
 
 /** Only its sender edits a message. */
-export const canEditMessage = (membership: Membership, message: { senderId: string }): boolean => membership?.userId === message.senderId;
+export const canEditMessage = (membership: Membership, message: { senderId: string | null }): boolean => membership?.userId === message.senderId;
 
 /** Its sender, the owner and admins delete a message, and read its edit history. */
-export const canManageMessage = (membership: Membership, message: { senderId: string }): boolean =>
+export const canManageMessage = (membership: Membership, message: { senderId: string | null }): boolean =>
   canEditMessage(membership, message) || canModerate(membership);
+
+/** The room row as the moderation rules read it. */
+type ModeratedRoom = Pick<AccessRoom, 'type' | 'isPublic' | 'frozen' | 'slowModeSeconds'>;
+/** A membership as the moderation rules read it. */
+type ModeratedMembership = (Pick<AccessMembership, 'role' | 'userId' | 'silencedUntil'>) | null;
+/** Another user a moderator acts on: their role in the room, or null when they are not a member. */
+export interface ModerationTarget {
+  userId: string;
+  role: MemberRole | null;
+}
+
+/** Bans, the reports queue and silencing: owner and admins of group rooms (never in direct rooms). */
+export const canModerateRoom = (room: Room, membership: Membership): boolean => room.type === 'group' && isManager(membership);
+
+/**
+ * Banning a user: owner and admins of group rooms; nobody bans themself (403); admins ban plain members and
+ * non-members only, never the owner or other admins.
+ */
+export const canBan = (room: Room, membership: Membership, target: ModerationTarget): boolean => {
+  if (!canModerateRoom(room, membership) || membership?.userId === target.userId) return false;
+  return membership?.role === 'owner' || target.role === null || target.role === 'member';
+};
+
+/** Silencing a member: as banning, and the target must be a member. */
+export const canSilence = (room: Room, membership: Membership, target: ModerationTarget): boolean => target.role !== null && canBan(room, membership, target);
+
+/** A ban keeps its user out while it has no end or its end is still ahead. */
+export const isBanActive = (ban: Pick<AccessBan, 'until'>, now: Date = new Date()): boolean => ban.until === null || ban.until.getTime() > now.getTime();
+
+/** Silenced: `silencedUntil` is still ahead. */
+export const isSilenced = (membership: ModeratedMembership, now: Date = new Date()): boolean =>
+  !!membership?.silencedUntil && membership.silencedUntil.getTime() > now.getTime();
+
+/**
+ * Why a member may not send now, or null when they may: a silenced member (403 `SILENCED`), anybody but the owner
+ * and admins in a frozen room (403 `ROOM_FROZEN`). Non-members never get here (404).
+ */
+export const sendRefusal = (room: ModeratedRoom, membership: ModeratedMembership, now: Date = new Date()): { code: ChatErrorCode; message: string } | null => {
+  if (isSilenced(membership, now)) return { code: 'SILENCED', message: `You are silenced in this room until ${membership?.silencedUntil?.toISOString()}` };
+  if (room.frozen && !isManager(membership)) return { code: 'ROOM_FROZEN', message: 'This room is frozen: only the owner and admins can send' };
+  return null;
+};
+
+/** Slow mode holds every sender but the owner and admins to one message per `slowModeSeconds`. */
+export const slowModeApplies = (room: ModeratedRoom, membership: Membership): boolean => (room.slowModeSeconds ?? 0) > 0 && !isManager(membership);
 
 /** One rule of the table below: who must be able to see the room at all (else 404), and who may act (else 403). */
 export interface RoomRule {
@@ -66,7 +113,9 @@ export interface RoomRule {
   seenBy: 'viewers' | 'members';
   allows: (room: Room, membership: Membership) => boolean;
   /** The 403 message. */
-  denied: (room: Room) => string;
+  denied: (room: Room, membership: Membership) => string;
+  /** The error code of the 403 when it is not `FORBIDDEN` (e.g. `SILENCED`). */
+  code?: (room: Room, membership: Membership) => ChatErrorCode;
 }
 
 const always = (): boolean => true;
@@ -94,4 +143,62 @@ export const ROOM_RULES: Record<RoomPermission, RoomRule> = {
   'member.changeRole': { seenBy: 'members', allows: canChangeRole, denied: () => 'Only the owner can change roles' },
   'member.remove': { seenBy: 'members', allows: (room) => room.type === 'group', denied: () => 'Nobody can be removed from a direct room' },
   'message.moderate': { seenBy: 'members', allows: (_room, membership) => canModerate(membership), denied: () => 'Only the owner and admins can do this' },
+  'message.send': {
+    seenBy: 'members',
+    allows: (room, membership) => sendRefusal(room, membership) === null,
+    denied: (room, membership) => sendRefusal(room, membership)?.message ?? 'Not allowed',
+    code: (room, membership) => sendRefusal(room, membership)?.code ?? 'FORBIDDEN',
+  },
+  'message.report': { seenBy: 'members', allows: always, denied: never },
+  'room.moderate': {
+    seenBy: 'members',
+    allows: canModerateRoom,
+    denied: (room) => (room.type === 'direct' ? 'Nobody is moderated in a direct room' : 'Only the owner and admins can moderate this room'),
+  },
+};
+
+/**
+ * `/admin`: server administrators only (the token's `chatAdmin: true`, the host's `authenticate`, or its `isAdmin`
+ * hook, resolved into `admin` by ServerAdmins). Everybody else is answered as if the routes did not exist.
+ */
+export const canAdministerServer = (principal: { admin?: boolean }): boolean => principal.admin === true;
+/** A room that accepts guests: a public group room with `allowGuests`. */
+export const acceptsGuests = (room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>): boolean =>
+  room.type === 'group' && room.isPublic && room.allowGuests === true;
+
+/**
+ * What a guest may do in a room, on top of the rule of the permission: see it; read, send, react and mark read
+ * (`room.read`) and join only where the room accepts guests; leave (also through `member.remove`, which for a
+ * plain member only ever removes themself). Anything else is 403 GUEST_NOT_ALLOWED.
+ */
+export const guestMay = (permission: RoomPermission, room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>): boolean => {
+  switch (permission) {
+    case 'room.view':
+    case 'room.leave':
+    case 'member.remove':
+      return true;
+    case 'room.read':
+    case 'room.join':
+    case 'message.send':
+      return acceptsGuests(room);
+    default:
+      return false;
+  }
+};
+
+/** Whether a user blocked by `target` may still reach them: never (no direct room, no adding them, no sending). */
+export const canReach = (blockedByTarget: boolean): boolean => !blockedByTarget;
+
+/** Who can become a member of a room: a guest only of a room that accepts guests, and only as a plain member. */
+export const canBecomeMember = (room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>, target: { guest: boolean }, role: MemberRole): boolean =>
+  !target.guest || (acceptsGuests(room) && role === 'member');
+
+/** The permissions outside rooms: everybody but guests holds them. */
+export const USER_RULES: Record<UserPermission, (caller: { guest?: boolean }) => boolean> = {
+  'room.create': (caller) => caller.guest !== true,
+  'image.upload': (caller) => caller.guest !== true,
+  'device.manage': (caller) => caller.guest !== true,
+  'presence.read': (caller) => caller.guest !== true,
+  'block.manage': (caller) => caller.guest !== true,
+  'account.search': (caller) => caller.guest !== true,
 };

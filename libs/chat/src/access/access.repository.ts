@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AccessMembership, AccessRoom, MemberRole, RoomAccess, RoomType } from './access-records';
+import type { AccessBan, AccessMembership, AccessRoom, MemberRole, RoomAccess, RoomType } from './access-records';
 
 /** A room a grant goes through, with the role in it of the user the grant is for (null: not a member). */
 export interface RoomGrant {
@@ -63,6 +63,16 @@ export class AccessRepository {
     return rooms.map((room) => ({ room, membership: byRoom.get(room.id) ?? null }));
   }
 
+  /** The bans of the room on any of `userIds`, expired ones included (the rules tell which are active). */
+  async bans(roomId: string, userIds: string[], manager: EntityManager = this.dataSource.manager): Promise<AccessBan[]> {
+    if (userIds.length === 0) return [];
+    const rows: Array<{ user_id: string; until: Date | null }> = await manager.query(
+      `SELECT user_id, until FROM chat_room_bans WHERE room_id = $1 AND user_id = ANY($2::varchar[])`,
+      [roomId, userIds],
+    );
+    return rows.map((row) => ({ userId: row.user_id, until: row.until === null ? null : new Date(row.until) }));
+  }
+
   /** The rooms the user is a member of, with their role. */
   async memberRooms(userId: string): Promise<RoomGrant[]> {
     const rows: GrantRow[] = await this.dataSource.query(
@@ -119,6 +129,46 @@ export class AccessRepository {
       [userId, userIds],
     );
     return groupByOther(rows);
+  }
+
+  /** The users among `otherIds` who blocked `userId`. */
+  async blockersOf(userId: string, otherIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (otherIds.length === 0) return new Set();
+    const rows: Array<{ blocker_id: string }> = await manager.query(
+      `SELECT blocker_id FROM chat_user_blocks WHERE blocked_id = $1 AND blocker_id = ANY($2::varchar[])`,
+      [userId, otherIds],
+    );
+    return new Set(rows.map((row) => row.blocker_id));
+  }
+
+  /** The users among `otherIds` whom `userId` blocked. */
+  async blockedBy(userId: string, otherIds: string[]): Promise<Set<string>> {
+    if (otherIds.length === 0) return new Set();
+    const rows: Array<{ blocked_id: string }> = await this.dataSource.query(
+      `SELECT blocked_id FROM chat_user_blocks WHERE blocker_id = $1 AND blocked_id = ANY($2::varchar[])`,
+      [userId, otherIds],
+    );
+    return new Set(rows.map((row) => row.blocked_id));
+  }
+
+  /** Whether `userId` is a member of a direct room whose other member blocked them (false for group rooms). */
+  async blockedInDirectRoom(userId: string, roomId: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM chat_rooms r
+       JOIN chat_room_members me ON me.room_id = r.id AND me.user_id = $1
+       JOIN chat_room_members other ON other.room_id = r.id AND other.user_id <> $1
+       JOIN chat_user_blocks b ON b.blocker_id = other.user_id AND b.blocked_id = $1
+       WHERE r.id = $2 AND r.type = 'direct' LIMIT 1`,
+      [userId, roomId],
+    );
+    return rows.length > 0;
+  }
+
+  /** The guests among `userIds`, by their chat profile (the mark their last token carried). */
+  async guestsAmong(userIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows: Array<{ id: string }> = await manager.query(`SELECT id FROM chat_users WHERE guest AND id = ANY($1::varchar[])`, [userIds]);
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Everybody who shares a room with the user, with the rooms and their own role in each (presence audiences). */

@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { ChatConfig } from '../common/chat-config';
 import { isUuid } from '../common/canonical-id';
 import { ChatError, roomNotFound } from '../common/chat-error';
-import type { AccessMembership, AccessRoom, MemberAccess, RoomAccess } from './access-records';
-import { ROOM_RULES, canViewRoom, type Membership } from './access-rules';
+import { callerId, isGuestCaller, type AccessCaller, type AccessMembership, type AccessRoom, type MemberAccess, type MemberRole, type RoomAccess } from './access-records';
+import { ROOM_RULES, canBecomeMember, canReach, canViewRoom, guestMay, isBanActive, type Membership } from './access-rules';
 import { AccessRepository, type RoomGrant } from './access.repository';
 import type { MemberPermission, RoomPermission } from './room-permission';
 
@@ -37,49 +37,97 @@ export class AccessService {
 
   /** The room if the user holds `permission` in it; else 404 (cannot see it) or 403 (sees it, may not). */
   async room<R extends AccessRoom = AccessRoom, M extends AccessMembership = AccessMembership>(
-    userId: string,
+    caller: AccessCaller,
     permission: RoomPermission,
     roomId: string,
     options: AccessOptions = {},
   ): Promise<RoomAccess<R, M>> {
+    const userId = callerId(caller);
     const [access] = isUuid(roomId) ? await this.repository.rooms<R, M>(userId, [roomId], options) : [];
     const rule = ROOM_RULES[permission];
     if (!access || !this.sees(rule.seenBy, access) || !(await this.hostAllows(userId, access.room, access.membership))) throw roomNotFound();
-    if (!rule.allows(access.room, access.membership)) throw new ChatError('FORBIDDEN', rule.denied(access.room));
+    this.requireGuestMay(caller, permission, access.room);
+    if (!rule.allows(access.room, access.membership)) {
+      throw new ChatError(rule.code?.(access.room, access.membership) ?? 'FORBIDDEN', rule.denied(access.room, access.membership));
+    }
     return access;
   }
 
   /** `room()` for a permission that only members can hold, typed with the membership. */
   async member<R extends AccessRoom = AccessRoom, M extends AccessMembership = AccessMembership>(
-    userId: string,
+    caller: AccessCaller,
     permission: MemberPermission,
     roomId: string,
     options: AccessOptions = {},
   ): Promise<MemberAccess<R, M>> {
-    return (await this.room<R, M>(userId, permission, roomId, options)) as MemberAccess<R, M>;
+    return (await this.room<R, M>(caller, permission, roomId, options)) as MemberAccess<R, M>;
   }
 
   /** The room if the user is a member of it, else 404. */
   memberRoom<R extends AccessRoom = AccessRoom, M extends AccessMembership = AccessMembership>(
-    userId: string,
+    caller: AccessCaller,
     roomId: string,
     options: AccessOptions = {},
   ): Promise<MemberAccess<R, M>> {
-    return this.member<R, M>(userId, 'room.read', roomId, options);
+    return this.member<R, M>(caller, 'room.read', roomId, options);
   }
 
   /** The ids among `roomIds` in which the user holds `permission`. */
-  async rooms(userId: string, permission: RoomPermission, roomIds: string[], manager?: EntityManager): Promise<Set<string>> {
+  async rooms(caller: AccessCaller, permission: RoomPermission, roomIds: string[], manager?: EntityManager): Promise<Set<string>> {
+    const userId = callerId(caller);
     const rule = ROOM_RULES[permission];
     const accesses = await this.repository.rooms(userId, roomIds.filter(isUuid), { manager });
-    const candidates = accesses.filter((access) => this.sees(rule.seenBy, access) && rule.allows(access.room, access.membership));
+    const candidates = accesses.filter(
+      (access) => this.sees(rule.seenBy, access) && (!isGuestCaller(caller) || guestMay(permission, access.room)) && rule.allows(access.room, access.membership),
+    );
     const allowed = await Promise.all(candidates.map((access) => this.hostAllows(userId, access.room, access.membership)));
     return new Set(candidates.filter((_, index) => allowed[index]).map((access) => access.room.id));
+  }
+
+  /** 403 GUEST_NOT_ALLOWED when a guest asks for a permission guests do not hold in this room (see `guestMay`). */
+  requireGuestMay(caller: AccessCaller, permission: RoomPermission, room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>): void {
+    if (isGuestCaller(caller) && !guestMay(permission, room)) throw guestNotAllowed();
+  }
+
+  /**
+   * Whether `adderId` may make `userIds` members of `room` with `role`: 403 BLOCKED when one of them blocked the
+   * adder, 403 GUEST_NOT_ALLOWED when one is a guest the room cannot take (see `canBecomeMember`). Room creation
+   * (group and direct) and the member routes ask it, inside their transaction.
+   */
+  async requireCanAdd(adderId: string, room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>, userIds: string[], role: MemberRole, manager?: EntityManager): Promise<void> {
+    const others = userIds.filter((id) => id !== adderId);
+    const blockers = await this.repository.blockersOf(adderId, others, manager);
+    if (others.some((id) => !canReach(blockers.has(id)))) throw blocked();
+    const guests = await this.repository.guestsAmong(others, manager);
+    if (others.some((id) => !canBecomeMember(room, { guest: guests.has(id) }, role))) {
+      throw new ChatError('GUEST_NOT_ALLOWED', 'Guests can only be plain members of public rooms that allow guests');
+    }
+  }
+
+  /** Whether `userId` may hold `role` in `room` (a role change): 403 GUEST_NOT_ALLOWED for a guest above plain member. */
+  async requireCanHoldRole(userId: string, room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>, role: MemberRole, manager?: EntityManager): Promise<void> {
+    const guests = await this.repository.guestsAmong([userId], manager);
+    if (!canBecomeMember(room, { guest: guests.has(userId) }, role)) throw new ChatError('GUEST_NOT_ALLOWED', 'A guest can only be a plain member');
+  }
+
+  /** 403 BLOCKED when `userId` sends in a direct room whose other member blocked them. */
+  async requireCanSend(userId: string, roomId: string, manager?: EntityManager): Promise<void> {
+    if (!canReach(await this.repository.blockedInDirectRoom(userId, roomId, manager))) throw blocked();
   }
 
   /** Turns a rule about a room's content (a message, a member) into 403 with the reason. */
   require(allowed: boolean, reason: string): void {
     if (!allowed) throw new ChatError('FORBIDDEN', reason);
+  }
+
+  /**
+   * Refuses (403 `BANNED`) when any of `userIds` is banned from the room: a banned user cannot join or be added
+   * until the ban ends or is lifted. Pass the transaction that adds them.
+   */
+  async requireNotBanned(roomId: string, userIds: string[], manager?: EntityManager): Promise<void> {
+    const banned = (await this.repository.bans(roomId, userIds, manager)).filter((ban) => isBanActive(ban));
+    if (banned.length === 0) return;
+    throw new ChatError('BANNED', userIds.length === 1 && banned[0].userId === userIds[0] ? 'Banned from this room' : `Banned from this room: ${banned.map((ban) => ban.userId).join(', ')}`);
   }
 
   /** The rooms whose events the user's sockets receive: every room they are a member of that the host allows. */
@@ -101,7 +149,10 @@ export class AccessService {
   async users(userId: string, userIds: string[]): Promise<Set<string>> {
     const shared = await this.repository.sharedRooms(userId, userIds);
     const visible = await Promise.all(shared.map(async (other) => (await this.allowedGrants(other.rooms)).length > 0));
-    const ids = new Set(shared.filter((_, index) => visible[index]).map((other) => other.userId));
+    const sharing = shared.filter((_, index) => visible[index]).map((other) => other.userId);
+    // Someone who blocked the user is, for their presence, as if they shared no room with them.
+    const blockers = await this.repository.blockersOf(userId, sharing);
+    const ids = new Set(sharing.filter((otherId) => canReach(blockers.has(otherId))));
     if (userIds.includes(userId)) ids.add(userId);
     return ids;
   }
@@ -110,7 +161,10 @@ export class AccessService {
   async presenceAudience(userId: string): Promise<string[]> {
     const mates = await this.repository.roomMates(userId);
     const visible = await Promise.all(mates.map(async (mate) => (await this.allowedGrants(mate.rooms)).length > 0));
-    return mates.filter((_, index) => visible[index]).map((mate) => mate.userId);
+    const audience = mates.filter((_, index) => visible[index]).map((mate) => mate.userId);
+    // The users `userId` blocked get nothing about their presence.
+    const blockedUsers = await this.repository.blockedBy(userId, audience);
+    return audience.filter((mateId) => canReach(blockedUsers.has(mateId)));
   }
 
   private sees(seenBy: 'viewers' | 'members', { room, membership }: RoomAccess): boolean {
@@ -135,4 +189,12 @@ export class AccessService {
       return false;
     }
   }
+}
+
+function guestNotAllowed(): ChatError {
+  return new ChatError('GUEST_NOT_ALLOWED', 'Guests cannot do this');
+}
+
+function blocked(): ChatError {
+  return new ChatError('BLOCKED', 'This user has blocked you');
 }

@@ -26,7 +26,7 @@ export class RoomAccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<ChatRequest>();
     const principal = request.chatPrincipal;
     if (!principal) throw new Error('RoomAccessGuard runs after ChatAuthGuard');
-    await this.access.room(principal.userId, permission, canonicalId('room', request.params.roomId as string));
+    await this.access.room(principal, permission, canonicalId('room', request.params.roomId as string));
     return true;
   }
 }

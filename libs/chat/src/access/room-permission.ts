@@ -21,7 +21,13 @@ export type RoomPermission =
   /** Remove members (which ones: `canRemoveMember`), or leave through the member routes. */
   | 'member.remove'
   /** Delete others' messages, read others' edit history, pin and unpin. */
-  | 'message.moderate';
+  | 'message.moderate'
+  /** Send a message: members, unless silenced, the room is frozen (owner and admins excepted). Slow mode: `slowModeApplies`. */
+  | 'message.send'
+  /** Report a message of the room to its owner and admins: any member. */
+  | 'message.report'
+  /** Bans, the reports queue, silencing members: owner and admins of group rooms (which targets: `canBan`, `canSilence`). */
+  | 'room.moderate';
 
 /** The permissions only members hold (their rule is `seenBy: 'members'`). */
 export type MemberPermission = Exclude<RoomPermission, 'room.view' | 'room.edit' | 'room.delete' | 'room.join'>;

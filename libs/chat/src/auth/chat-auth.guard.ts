@@ -2,6 +2,7 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
 import type { Request } from 'express';
 import { ChatConfig } from '../common/chat-config';
+import { ServerBanCheck } from '../users/server-ban-check';
 import { UsersService } from '../users/users.service';
 import type { ChatPrincipal } from './chat-principal';
 import { PARLEY_HOST_STRATEGY } from './parley-host.strategy';
@@ -17,12 +18,14 @@ export type ChatRequest = Request & { chatPrincipal?: ChatPrincipal };
  * Guards every chat route: a valid bearer token or 401, through passport. The strategy follows the options:
  * `parley-host` when the host gave an `authenticate` function, else `parley-jwt`. The caller goes to
  * `request.chatPrincipal` (read it with `@CurrentUser()`), without a session, and their chat profile is kept current.
+ * A user banned from the server is refused here (403 `USER_BANNED`), on every chat route.
  */
 @Injectable()
 export class ChatAuthGuard extends AuthGuard() {
   constructor(
     config: ChatConfig,
     private readonly users: UsersService,
+    private readonly serverBans: ServerBanCheck,
   ) {
     const options: IAuthModuleOptions = { defaultStrategy: config.options.authenticate ? PARLEY_HOST_STRATEGY : PARLEY_JWT_STRATEGY };
     super(options);
@@ -35,6 +38,7 @@ export class ChatAuthGuard extends AuthGuard() {
     await super.canActivate(context);
     const principal = context.switchToHttp().getRequest<ChatRequest>().chatPrincipal;
     if (!principal) throw tokenRequired();
+    await this.serverBans.refuseBanned(principal.userId);
     await this.users.touch(principal);
     return true;
   }

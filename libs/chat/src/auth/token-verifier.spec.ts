@@ -64,6 +64,15 @@ describe(TokenVerifier.name, () => {
     await expect(throwing.verify('x')).rejects.toMatchObject({ status: 401 });
   });
 
+  it('marks a guest by the claim guest: true (JWT) or guest: true from the host; anything else is a full user', async () => {
+    await expect(verifier.verify(sign({ sub: 'g', guest: true }))).resolves.toMatchObject({ userId: 'g', guest: true });
+    for (const guest of [false, 'true', 1]) expect((await verifier.verify(sign({ sub: 'u', guest }))).guest).toBeUndefined();
+    expect((await verifier.verify(sign({ sub: 'u' }))).guest).toBeUndefined();
+    const hosted = verifierWith({ authenticate: (token) => ({ userId: token, guest: token === 'visitor' }) });
+    await expect(hosted.verify('visitor')).resolves.toMatchObject({ userId: 'visitor', guest: true });
+    await expect(hosted.verify('member')).resolves.toMatchObject({ userId: 'member', guest: false });
+  });
+
   it('refuses to be configured without a way to verify tokens, or with alg none', () => {
     expect(() => verifierWith({})).toThrow(/jwt.secret/);
     expect(() => verifierWith({ jwt: { secret: 's', algorithms: ['none'] } })).toThrow(/none/);

@@ -59,7 +59,8 @@ export class TokenVerifier {
 }
 
 /**
- * The caller named by verified JWT claims: `sub` is the user id, `name` the display name, `exp` the expiry. With
+ * The caller named by verified JWT claims: `sub` is the user id, `name` the display name, `exp` the expiry, `chatAdmin:
+ * true` a server administrator, `guest: true` a guest. With
  * `maxAgeSeconds` (the `jwt.maxAgeSeconds` option), a token must expire and may not live longer than that: neither
  * `exp - iat` nor its remaining life (`exp - now`, with a minute of tolerance for the issuer's clock) may exceed it,
  * so a socket, which lives until its token expires, never outlives the access it was opened with by more.
@@ -80,7 +81,14 @@ export function principalFromClaims(claims: Record<string, unknown>, maxAgeSecon
     name: displayName(name),
     // An `exp` beyond the dates JavaScript can hold (year 275760) never comes: the token simply does not expire.
     expiresAt: typeof exp === 'number' && Number.isFinite(new Date(exp * 1000).getTime()) ? new Date(exp * 1000) : undefined,
+    ...(claims.chatAdmin === true && { admin: true }),
+    ...guestClaim(claims),
   };
+}
+
+/** The `guest: true` claim marks a guest; any other value (or none) a full user. */
+function guestClaim(claims: Record<string, unknown>): Pick<ChatPrincipal, 'guest'> {
+  return claims.guest === true ? { guest: true } : {};
 }
 
 /**

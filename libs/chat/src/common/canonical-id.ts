@@ -11,6 +11,7 @@ const NOT_FOUND = {
   message: ['MESSAGE_NOT_FOUND', 'Message not found'],
   image: ['IMAGE_NOT_FOUND', 'Image not found'],
   device: ['DEVICE_NOT_FOUND', 'Device not found'],
+  report: ['REPORT_NOT_FOUND', 'Report not found'],
 } as const satisfies Record<string, readonly [ChatErrorCode, string]>;
 
 export type IdKind = keyof typeof NOT_FOUND;

@@ -10,6 +10,10 @@ import { UserPresenceEntity } from '../presence/entities/user-presence.entity';
 import { ChatUserEntity } from '../users/entities/chat-user.entity';
 import { DeviceEntity } from '../notifications/devices/entities/device.entity';
 import { AuditEntryEntity } from '../audit/entities/audit-entry.entity';
+import { RoomBanEntity } from '../moderation/entities/room-ban.entity';
+import { MessageReportEntity } from '../moderation/entities/message-report.entity';
+import { UserBanEntity } from '../users/entities/user-ban.entity';
+import { UserBlockEntity } from '../blocks/entities/user-block.entity';
 
 /** Every entity of the chat module, for the host's DataSource `entities` (or use `autoLoadEntities`). */
 export const chatEntities = [
@@ -25,4 +29,8 @@ export const chatEntities = [
   UserPresenceEntity,
   DeviceEntity,
   AuditEntryEntity,
+  RoomBanEntity,
+  MessageReportEntity,
+  UserBanEntity,
+  UserBlockEntity,
 ];

@@ -8,6 +8,10 @@ import { Notifications1795360000000 } from './migrations/1795360000000-notificat
 import { NotificationOutbox1795360000001 } from './migrations/1795360000001-notification-outbox';
 import { MessageWriteMentions1795360000002 } from './migrations/1795360000002-message-write-mentions';
 import { AuditLog1795370000000 } from './migrations/1795370000000-audit-log';
+import { RoomModeration1795370000100 } from './migrations/1795370000100-room-moderation';
+import { ServerBans1795370000300 } from './migrations/1795370000300-server-bans';
+import { BlocksAndGuests1795370000200 } from './migrations/1795370000200-blocks-and-guests';
+import { SystemMessages1795370000400 } from './migrations/1795370000400-system-messages';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
 export const chatMigrations = [
@@ -21,4 +25,8 @@ export const chatMigrations = [
   NotificationOutbox1795360000001,
   MessageWriteMentions1795360000002,
   AuditLog1795370000000,
+  RoomModeration1795370000100,
+  ServerBans1795370000300,
+  BlocksAndGuests1795370000200,
+  SystemMessages1795370000400,
 ];

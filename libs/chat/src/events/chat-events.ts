@@ -1,6 +1,8 @@
 import type { MessageResponse } from '../messages/dto/message.response';
 import type { MemberResponse } from '../members/dto/member.response';
 import type { RoomResponse } from '../rooms/dto/room.response';
+import type { BanResponse } from '../moderation/dto/ban.response';
+import type { ReportResponse } from '../moderation/dto/report.response';
 
 /**
  * The domain events the services publish after their transaction commits, keyed by the Socket.IO event name
@@ -22,6 +24,16 @@ export interface ChatEventMap {
   'presence': { userId: string; online: boolean; lastSeenAt: string | null; audience: string[] };
   /** A member's read pointer moved. */
   'receipt': { roomId: string; userId: string; lastReadSeq: number };
+  /** Moderation, for webhooks only (no socket event): a user banned from a room, or a ban's terms changed. */
+  'ban.created': { roomId: string; ban: BanResponse };
+  /** A room ban lifted (webhooks only). */
+  'ban.removed': { roomId: string; userId: string; removedBy: string };
+  /** A member reported a message (webhooks only). */
+  'report.created': { roomId: string; report: ReportResponse };
+  /** An administrator banned the user from the whole server: their sockets are cut on every node. */
+  'user.banned': { userId: string; reason: string | null; until: string | null; createdAt: string; createdBy: string };
+  /** An administrator lifted the user's server-wide ban. */
+  'user.unbanned': { userId: string; removedBy: string };
 }
 
 export type ChatEventName = keyof ChatEventMap;

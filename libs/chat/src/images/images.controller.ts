@@ -28,6 +28,7 @@ import { ImageAccessGuard } from './image-access.guard';
 import { ImagesService } from './images.service';
 import { UploadErrorsInterceptor } from './upload-errors.interceptor';
 import type { UploadedImageFile } from './uploaded-image-file';
+import { RequireUser } from '../access/require-user.decorator';
 
 const BINARY = { schema: { type: 'string', format: 'binary' } } as const;
 /** The bytes in their own type; error responses stay JSON (so no `@ApiProduces`, which would apply to them too). */
@@ -41,6 +42,8 @@ export class ImagesController {
   @Post()
   // The guard runs before the interceptors: nothing is read from an unauthenticated request's body.
   @UseInterceptors(UploadErrorsInterceptor, FileInterceptor('file'))
+  @RequireUser('image.upload')
+  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
   @ApiOperation({ operationId: 'uploadImage', summary: 'Upload a PNG, JPEG, WebP or GIF image (multipart field `file`)' })
   @ApiChatErrors(
     { status: 400, description: 'No `file` field, other fields, or a file that cannot be decoded' },
@@ -62,6 +65,8 @@ export class ImagesController {
   }
 
   @Get()
+  @RequireUser('image.upload')
+  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
   @ApiOperation({ operationId: 'listImages', summary: 'My uploaded images, newest first' })
   @ApiChatErrors(400)
   @ApiOkResponse({ type: ImagePageResponse })
@@ -81,8 +86,9 @@ export class ImagesController {
   @Delete(':imageId')
   @UseGuards(ImageAccessGuard)
   @HttpCode(204)
+  @RequireUser('image.upload')
   @ApiOperation({ operationId: 'deleteImage', summary: 'Delete an image (uploader): it disappears from the messages that showed it' })
-  @ApiChatErrors({ status: 403, description: 'The caller can see the image but did not upload it' }, { status: 404, description: 'No such image, or not visible to the caller' })
+  @ApiChatErrors({ status: 403, description: 'The caller can see the image but did not upload it, or is a guest (GUEST_NOT_ALLOWED)' }, { status: 404, description: 'No such image, or not visible to the caller' })
   @ApiNoContentResponse({ description: 'Deleted' })
   remove(@CurrentUser() principal: ChatPrincipal, @IdParam('imageId', 'image') imageId: string): Promise<void> {
     return this.images.remove(principal, imageId);

@@ -43,6 +43,7 @@ import { countingStreamHandler, maxUploadBodyBytes } from './upload-size';
   ],
   controllers: [ImagesController],
   providers: [ImagesService, ImageAccessGuard, ImageAttachmentsService, ImageProcessor, storageDriverProvider],
-  exports: [ImageAttachmentsService],
+  // ImagesService: a user's erasure (server administration) deletes their uploads.
+  exports: [ImageAttachmentsService, ImagesService],
 })
 export class ImagesModule {}

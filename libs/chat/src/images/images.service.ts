@@ -102,6 +102,21 @@ export class ImagesService {
   }
 
   /**
+   * Deletes every image a user uploaded, with their bytes (a user's erasure): as if the uploader deleted each one.
+   * Returns how many there were.
+   */
+  async removeAllOf(userId: string): Promise<number> {
+    const images = await this.dataSource.transaction(async (manager) => {
+      const images = await manager.getRepository(ImageEntity).createQueryBuilder('i').where('i.uploader_id = :userId', { userId }).orderBy('i.id').setLock('pessimistic_write').getMany();
+      for (const image of images) await this.attachments.recordRemovalFromMessages(manager, image.id);
+      if (images.length > 0) await manager.getRepository(ImageEntity).delete(images.map((image) => image.id));
+      return images;
+    });
+    for (const image of images) await this.removeBytes([image.fileKey, image.thumbnailKey]);
+    return images.length;
+  }
+
+  /**
    * One of the image's files for a viewer: its bytes, or none when `ifNoneMatch` names the current version.
    * The access check comes first, so an outsider gets 404, never a 304 that would confirm the image exists.
    */

@@ -48,17 +48,25 @@ export class MembersController {
   }
 
   @Patch(':userId')
-  @RequireRoom('member.changeRole')
-  @ApiOperation({ operationId: 'updateMember', summary: "Change a member's role (owner); role owner hands ownership over" })
+  @RequireRoom('room.moderate')
+  @ApiOperation({
+    operationId: 'updateMember',
+    summary: "Change a member's role (owner; role owner hands ownership over) and/or silence them until a time (owner and admins)",
+  })
   @ApiOkResponse({ type: MemberResponse })
-  @ApiChatErrors(400, 403, 404, { status: 409, description: 'The owner cannot step down without handing ownership over' })
+  @ApiChatErrors(
+    400,
+    { status: 403, description: 'Not allowed: roles are the owner\'s; admins silence plain members only; nobody silences themself; never in direct rooms' },
+    404,
+    { status: 409, description: 'The owner cannot step down without handing ownership over' },
+  )
   update(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('roomId', 'room') roomId: string,
     @TextParam('userId', 255) userId: string,
     @Body() dto: UpdateMemberDto,
   ): Promise<MemberResponse> {
-    return this.members.changeRole(principal, roomId, userId, dto);
+    return this.members.update(principal, roomId, userId, dto);
   }
 
   @Delete(':userId')

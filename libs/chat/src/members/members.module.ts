@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessModule } from '../access/access.module';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { PresenceModule } from '../presence/presence.module';
 import { UsersModule } from '../users/users.module';
@@ -17,7 +18,7 @@ import { RoomMembershipService } from './room-membership.service';
  * events, which the rooms feature uses for creation, join and leave.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([RoomMemberEntity, RoomMemberRemovalEntity]), AuthModule, AccessModule, PresenceModule, UsersModule],
+  imports: [TypeOrmModule.forFeature([RoomMemberEntity, RoomMemberRemovalEntity]), AuthModule, AccessModule, AuditModule, PresenceModule, UsersModule],
   controllers: [MembersController],
   providers: [MembersService, RoomMembershipService, MemberViewsService, MemberEventsPublisher],
   exports: [RoomMembershipService, MemberViewsService, MemberEventsPublisher],

@@ -47,10 +47,27 @@ export class RoomMembershipService {
     return version;
   }
 
+  /** The members of a room who are guests (by their chat profile). */
+  async guestMembers(manager: EntityManager, roomId: string): Promise<RoomMemberEntity[]> {
+    return manager
+      .getRepository(RoomMemberEntity)
+      .createQueryBuilder('m')
+      .innerJoin('chat_users', 'u', 'u.id = m.user_id AND u.guest')
+      .where('m.roomId = :roomId', { roomId })
+      .getMany();
+  }
+
   /** Changes a member's role as one change of the room. */
   async setRole(manager: EntityManager, member: RoomMemberEntity, role: MemberRole): Promise<RoomMemberEntity> {
     const version = await bumpRoomVersion(manager, member.roomId);
     await manager.getRepository(RoomMemberEntity).update({ roomId: member.roomId, userId: member.userId }, { role, version });
     return { ...member, role, version };
+  }
+
+  /** Silences a member until `until` (null lifts it) as one change of the room. */
+  async setSilence(manager: EntityManager, member: RoomMemberEntity, until: Date | null): Promise<RoomMemberEntity> {
+    const version = await bumpRoomVersion(manager, member.roomId);
+    await manager.getRepository(RoomMemberEntity).update({ roomId: member.roomId, userId: member.userId }, { silencedUntil: until, version });
+    return { ...member, silencedUntil: until, version };
   }
 }

@@ -37,10 +37,14 @@ export class MessagesController {
   @ApiOkResponse({ type: MessageResponse, description: 'The message first sent with this clientId' })
   @ApiChatErrors(
     400,
-    { status: 403, description: 'Refused by the host application (`beforeMessageSend`)' },
+    { status: 403, description: 'Refused by the host application (`beforeMessageSend`), the caller is silenced (`SILENCED`), or the room is frozen (`ROOM_FROZEN`)' },
     404,
     { status: 409, description: 'The clientId was already used in another room' },
-    { status: 429, description: 'Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), or the room is receiving too many at once' },
+    {
+      status: 429,
+      description:
+        'Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), slow mode (`SLOW_MODE`, `retryAfterSeconds` in the body), or the room is receiving too many at once',
+    },
   )
   @RateLimit('messages')
   async create(

@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ImagesModule } from '../images/images.module';
 import { MessageViewsModule } from './message-views.module';
 import { MessagesController } from './messages.controller';
+import { MessageTombstones } from './message-tombstones';
 import { MessageWriter } from './message-writer.service';
 import { MessagesService } from './messages.service';
 import { PinsController } from './pins.controller';
@@ -12,12 +13,14 @@ import { ReactionsController } from './reactions.controller';
 import { ReactionsService } from './reactions.service';
 import { ReadStateController } from './read-state.controller';
 import { ReadStateService } from './read-state.service';
+import { SlowModeSlots } from './slow-mode-slots';
 
 @Module({
   imports: [AuthModule, AccessModule, ImagesModule, MessageViewsModule],
   controllers: [MessagesController, ReactionsController, ReadStateController, PinsController],
-  providers: [MessagesService, MessageWriter, ReactionsService, ReadStateService, PinsService],
+  providers: [MessagesService, MessageWriter, MessageTombstones, ReactionsService, ReadStateService, PinsService, SlowModeSlots],
   // MessageWriter: the gateway drains it on shutdown, after its own in-flight events and before closing sockets.
-  exports: [MessagesService, ReadStateService, MessageWriter],
+  // MessageTombstones: server administration deletes and erases messages the same way.
+  exports: [MessagesService, ReadStateService, MessageWriter, MessageTombstones],
 })
 export class MessagesModule {}

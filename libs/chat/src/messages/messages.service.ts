@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { canEditMessage, canManageMessage } from '../access/access-rules';
+import { canEditMessage, canManageMessage, slowModeApplies } from '../access/access-rules';
 import { AccessService } from '../access/access.service';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatConfig } from '../common/chat-config';
@@ -16,13 +16,16 @@ import type { MessageResponse } from './dto/message.response';
 import type { UpdateMessageDto } from './dto/update-message.dto';
 import { MessageEditEntity } from './entities/message-edit.entity';
 import { MessageEntity } from './entities/message.entity';
-import { ReactionEntity } from './entities/reaction.entity';
 import { RoomMemberEntity } from '../members/entities/room-member.entity';
-import { invalidMention } from './message-errors';
+import { invalidMention, requireUserMessage } from './message-errors';
 import { findRoomMessage, stampMessageChange } from './message-lookup';
 import { MessageViewsService } from './message-views.service';
+import { MessageTombstones } from './message-tombstones';
 import { MessageWriter } from './message-writer.service';
 import type { PageQueryDto } from '../common/pagination';
+import type { AccessRoom } from '../access/access-records';
+import { SlowModeSlots } from './slow-mode-slots';
+import { SlowModeError } from './slow-mode.error';
 
 type SeqCursor = { seq: number };
 const isSeqCursor = (value: unknown): value is SeqCursor =>
@@ -44,6 +47,8 @@ export class MessagesService {
     private readonly config: ChatConfig,
     private readonly images: ImageAttachmentsService,
     private readonly writer: MessageWriter,
+    private readonly slowMode: SlowModeSlots,
+    private readonly tombstones: MessageTombstones,
   ) {}
 
   /**
@@ -52,12 +57,18 @@ export class MessagesService {
    * concurrent one, gets the first message back instead of a second one.
    */
   async send(principal: ChatPrincipal, roomId: string, dto: CreateMessageDto): Promise<SentMessage> {
-    // Membership is checked by the writer under the room's lock. Anything that would tell an outsider about the
-    // room before that (a parent message of it, the host's hooks) waits for the access layer's answer first.
-    if (dto.parentId || this.config.options.canAccessRoom || this.config.options.beforeMessageSend) await this.access.memberRoom(principal.userId, roomId);
+    // The access layer's send rule (member, not silenced, room not frozen for them, a guest only where guests are
+    // welcome) first, so nothing tells an outsider about the room; then the blocks of a direct room. Membership is
+    // checked once more by the writer under the room's lock.
+    const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'message.send', roomId);
+    await this.access.requireCanSend(principal.userId, roomId);
     const body = await this.hostApprovedBody(principal, roomId, dto, this.validBody(dto.body ?? '', false));
     if (!body && !dto.imageIds?.length) throw new ChatError('INVALID_INPUT', 'A message needs a body or images');
-    if (dto.parentId) await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId);
+    if (dto.parentId) requireUserMessage(await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId), 'replied to');
+    if (slowModeApplies(room, membership)) {
+      const replayed = await this.claimSlowModeSlot(principal, roomId, room.slowModeSeconds ?? 0, dto.clientId);
+      if (replayed) return replayed;
+    }
     const result = await this.writer.write({
       roomId,
       senderId: principal.userId,
@@ -123,6 +134,7 @@ export class MessagesService {
     const { message, changed } = await this.dataSource.transaction(async (manager) => {
       const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
+      requireUserMessage(message, 'edited');
       this.access.require(canEditMessage(membership, message), 'Only the sender can edit a message');
       if (message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be edited');
       if (mentions) await this.requireMembers(manager, roomId, mentions);
@@ -149,15 +161,9 @@ export class MessagesService {
     const deleted = await this.dataSource.transaction(async (manager) => {
       const { membership } = await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
+      requireUserMessage(message, 'deleted');
       this.access.require(canManageMessage(membership, message), 'Only the sender, the owner and admins can delete a message');
-      if (message.deletedAt) return null;
-      const retain = this.config.options.messages?.retainDeletedContent ?? false;
-      if (!retain) {
-        await manager.getRepository(MessageEditEntity).delete({ messageId: message.id });
-        await this.images.detachAll(manager, message.id);
-      }
-      await manager.getRepository(ReactionEntity).delete({ messageId: message.id });
-      return stampMessageChange(manager, message, { deletedAt: new Date(), pinned: false, pinnedAt: null, ...(retain ? {} : { body: '' }) });
+      return this.tombstones.delete(manager, message);
     });
     if (deleted) this.events.publish('message.deleted', { roomId, version: deleted.version, messageId: deleted.id });
   }
@@ -172,6 +178,21 @@ export class MessagesService {
     const edits = this.dataSource.getRepository(MessageEditEntity).createQueryBuilder('e').where('e.message_id = :messageId', { messageId: message.id });
     const page = await newestFirstPage(edits, { at: 'e.replaced_at', tie: { column: 'e.id', type: 'uuid', of: (edit) => edit.id }, limit, cursor: query.cursor });
     return { items: page.items.map((edit) => ({ body: edit.body, replacedAt: edit.replacedAt.toISOString() })), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Slow mode: claims the sender's slot (429 `SLOW_MODE` when taken). A retry of a message already written (same
+   * clientId) is not a new message: it gets the first one back instead of the refusal.
+   */
+  private async claimSlowModeSlot(principal: ChatPrincipal, roomId: string, intervalSeconds: number, clientId: string | undefined): Promise<SentMessage | null> {
+    try {
+      await this.slowMode.claim(roomId, principal.userId, intervalSeconds);
+      return null;
+    } catch (error) {
+      const earlier = error instanceof SlowModeError && clientId ? await this.dataSource.getRepository(MessageEntity).findOneBy({ senderId: principal.userId, clientId }) : null;
+      if (!earlier) throw error;
+      return this.replay(principal, roomId, earlier);
+    }
   }
 
   /** The host's `beforeMessageSend` may refuse the message or store another text instead. */

@@ -9,6 +9,7 @@ import { newestFirstPage, type Page, type PageQueryDto } from '../common/paginat
 import { ChatEventBus } from '../events/chat-event-bus';
 import type { MessageResponse } from './dto/message.response';
 import { MessageEntity } from './entities/message.entity';
+import { requireUserMessage } from './message-errors';
 import { findRoomMessage, stampMessageChange } from './message-lookup';
 import { MessageViewsService } from './message-views.service';
 
@@ -25,8 +26,9 @@ export class PinsService {
 
   async setPinned(principal: ChatPrincipal, roomId: string, messageId: string, pinned: boolean): Promise<MessageResponse> {
     const { message, changed } = await this.dataSource.transaction(async (manager) => {
-      await this.access.member(principal.userId, 'message.moderate', roomId, { manager, lock: true });
+      await this.access.member(principal, 'message.moderate', roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
+      requireUserMessage(message, pinned ? 'pinned' : 'unpinned');
       if (pinned && message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be pinned');
       if (message.pinned === pinned) return { message, changed: false };
       return { message: await stampMessageChange(manager, message, { pinned, pinnedAt: pinned ? new Date() : null }), changed: true };

@@ -7,6 +7,7 @@ import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
 import { ChatEventBus } from '../events/chat-event-bus';
 import type { MessageResponse } from './dto/message.response';
+import { requireUserMessage } from './message-errors';
 import { findRoomMessage, stampMessageChange } from './message-lookup';
 import { MessageViewsService } from './message-views.service';
 import { isAllowedReaction } from './reaction-rules';
@@ -56,6 +57,7 @@ export class ReactionsService {
     const { message, changed } = await this.dataSource.transaction(async (manager) => {
       await this.access.memberRoom(principal.userId, roomId, { manager, lock: true });
       const message = await findRoomMessage(manager, roomId, messageId);
+      requireUserMessage(message, 'reacted to');
       if (message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be reacted to');
       if (!(await apply(manager, message.id))) return { message, changed: false };
       return { message: await stampMessageChange(manager, message, {}), changed: true };

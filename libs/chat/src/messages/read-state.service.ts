@@ -29,7 +29,7 @@ export class ReadStateService {
   ) {}
 
   async markRead(principal: ChatPrincipal, roomId: string, seq: number): Promise<ReadStateResponse> {
-    const { room, membership } = await this.access.memberRoom<RoomWithSeq, RoomMemberEntity>(principal.userId, roomId);
+    const { room, membership } = await this.access.memberRoom<RoomWithSeq, RoomMemberEntity>(principal, roomId);
     const state = await this.move(principal.userId, roomId, Math.min(seq, room.lastSeq), true);
     if (state.lastReadSeq > membership.lastReadSeq) {
       this.events.publish('receipt', { roomId, userId: principal.userId, lastReadSeq: state.lastReadSeq });
@@ -49,7 +49,7 @@ export class ReadStateService {
   }
 
   async markDelivered(principal: ChatPrincipal, roomId: string, seq: number): Promise<ReadStateResponse> {
-    const { room } = await this.access.memberRoom<RoomWithSeq>(principal.userId, roomId);
+    const { room } = await this.access.memberRoom<RoomWithSeq>(principal, roomId);
     return this.move(principal.userId, roomId, Math.min(seq, room.lastSeq), false);
   }
 
@@ -59,7 +59,7 @@ export class ReadStateService {
     const message = await findRoomMessage(this.dataSource.manager, roomId, messageId);
     const rows: Array<{ user_id: string; seen: boolean; delivered: boolean }> = await this.dataSource.query(
       `SELECT user_id, last_read_seq >= $3 AS seen, last_delivered_seq >= $3 AS delivered
-       FROM chat_room_members WHERE room_id = $1 AND user_id <> $2 ORDER BY user_id`,
+       FROM chat_room_members WHERE room_id = $1 AND user_id IS DISTINCT FROM $2 ORDER BY user_id`,
       [roomId, message.senderId, message.seq],
     );
     return {

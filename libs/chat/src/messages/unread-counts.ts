@@ -6,7 +6,8 @@ export interface ReadPointer {
 }
 
 /**
- * Unread messages per room for one user: from others, not deleted, after the read pointer. Each count is a
+ * Unread messages per room for one user: from others (system messages never count), not deleted, after the read
+ * pointer. Each count is a
  * range scan of the `(room_id, seq)` index starting at the pointer, so it costs the unread messages, never the
  * whole room; all rooms of a page are counted in one statement.
  */
@@ -16,7 +17,7 @@ export async function unreadCounts(manager: EntityManager, userId: string, point
     `SELECT p.room_id, (
         SELECT count(*)::int FROM chat_messages msg
         WHERE msg.room_id = p.room_id AND msg.seq > p.last_read_seq
-          AND msg.sender_id <> $1 AND msg.deleted_at IS NULL
+          AND msg.type = 'user' AND msg.sender_id <> $1 AND msg.deleted_at IS NULL
       ) AS unread
      FROM unnest($2::uuid[], $3::int[]) AS p(room_id, last_read_seq)`,
     [userId, pointers.map((pointer) => pointer.roomId), pointers.map((pointer) => pointer.lastReadSeq)],
@@ -42,7 +43,7 @@ export async function unreadCountsWithMentions(manager: EntityManager, userId: s
      CROSS JOIN LATERAL (
        SELECT count(*)::int AS unread, count(*) FILTER (WHERE $1 = ANY(msg.mentions))::int AS mentions
        FROM chat_messages msg
-       WHERE msg.room_id = p.room_id AND msg.seq > p.last_read_seq AND msg.sender_id <> $1 AND msg.deleted_at IS NULL
+       WHERE msg.room_id = p.room_id AND msg.seq > p.last_read_seq AND msg.type = 'user' AND msg.sender_id <> $1 AND msg.deleted_at IS NULL
      ) c`,
     [userId, pointers.map((pointer) => pointer.roomId), pointers.map((pointer) => pointer.lastReadSeq)],
   );

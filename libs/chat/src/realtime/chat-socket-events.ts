@@ -27,9 +27,10 @@ export interface ChatServerToClientEvents {
    * Sent before the server disconnects the socket on purpose: its token expired, the server is shutting down, or the
    * client read too slowly (`slow_consumer`: more than `realtime.maxBufferedBytes` waited to be written to it; the
    * client rarely sees this one, queued behind what it did not read). Whatever the reason, a client reconnects and
-   * catches up with `changes?since=`.
+   * catches up with `changes?since=`; after `user_banned` (an administrator banned the user from the server) the
+   * reconnection is refused with a `connect_error` saying so.
    */
-  'session.closing': (payload: { reason: 'token_expired' | 'server_shutdown' | 'slow_consumer' }) => void;
+  'session.closing': (payload: { reason: 'token_expired' | 'server_shutdown' | 'slow_consumer' | 'user_banned' }) => void;
 }
 
 /** Events a client may send on `/chat`, each answered through its acknowledgement. */

@@ -49,7 +49,8 @@ export class RealtimeFanout implements OnModuleInit, OnApplicationShutdown {
     if (!namespace) return;
     switch (event.name) {
       case 'message.created':
-        this.typing.stopForSender(event.payload.message.senderId, event.payload.roomId);
+        // A system message has no sender, so it ends nobody's typing.
+        if (event.payload.message.senderId) this.typing.stopForSender(event.payload.message.senderId, event.payload.roomId);
         namespace.to(roomChannel(event.payload.roomId)).emit('message.created', event.payload);
         return;
       case 'message.updated':
@@ -90,6 +91,14 @@ export class RealtimeFanout implements OnModuleInit, OnApplicationShutdown {
         const room = roomChannel(roomId);
         namespace.to(room).emit('room.deleted', { roomId });
         this.leave(namespace, room, room);
+        return;
+      }
+      case 'user.banned': {
+        const user = userChannel(event.payload.userId);
+        namespace.to(user).emit('session.closing', { reason: 'user_banned' });
+        // On this node at once, on the others through the adapter (after the emit, in order).
+        namespace.local.in(user).disconnectSockets(true);
+        namespace.in(user).disconnectSockets(true);
         return;
       }
       case 'presence': {

@@ -3,12 +3,14 @@ import type { ChatPrincipal } from '../auth/chat-principal';
 import { TokenVerifier, bearerToken } from '../auth/token-verifier';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
+import { ServerBanCheck } from '../users/server-ban-check';
 import { UsersService } from '../users/users.service';
 import type { ChatSocket } from './chat-socket';
 
 /**
  * Authenticates a socket's handshake: the Origin first (the same rule as the HTTP API's CORS), then the token from
- * `auth.token` (browsers) or an `Authorization: Bearer` header (other clients), verified like HTTP tokens.
+ * `auth.token` (browsers) or an `Authorization: Bearer` header (other clients), verified like HTTP tokens; a user
+ * banned from the server is refused (`connect_error` with the USER_BANNED message).
  */
 @Injectable()
 export class SocketAuthenticator {
@@ -16,6 +18,7 @@ export class SocketAuthenticator {
     private readonly verifier: TokenVerifier,
     private readonly users: UsersService,
     private readonly config: ChatConfig,
+    private readonly serverBans: ServerBanCheck,
   ) {}
 
   async authenticate(socket: ChatSocket): Promise<ChatPrincipal> {
@@ -26,6 +29,7 @@ export class SocketAuthenticator {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     const token = typeof auth?.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization);
     const principal = await this.verifier.verify(token);
+    await this.serverBans.refuseBanned(principal.userId);
     await this.users.touch(principal);
     return principal;
   }

@@ -35,7 +35,7 @@ export class TypingService implements OnModuleDestroy {
   /** Members only, as the access layer says (a socket's subscriptions are no proof: they follow membership late). */
   async set(socket: ChatSocket, roomId: string, isTyping: boolean): Promise<void> {
     const { userId } = socket.data.principal;
-    await this.access.memberRoom(userId, roomId);
+    await this.access.memberRoom(socket.data.principal, roomId);
     this.end(socket.id, roomId);
     if (isTyping) {
       const timer = setTimeout(() => this.stop(socket.id, roomId), this.timeoutMs);

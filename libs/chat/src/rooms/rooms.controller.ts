@@ -17,6 +17,7 @@ import { RoomNotificationsDto } from './dto/room-notifications.dto';
 import { RoomPageResponse, RoomResponse } from './dto/room.response';
 import { UpdateRoomDto } from './dto/update-room.dto';
 import { RoomsService } from './rooms.service';
+import { RequireUser } from '../access/require-user.decorator';
 
 @ChatApi('rooms', 'rooms')
 export class RoomsController {
@@ -31,6 +32,8 @@ export class RoomsController {
   }
 
   @Post()
+  @RequireUser('room.create')
+  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
   @ApiOperation({ operationId: 'createRoom', summary: 'Create a group room, or open the direct room with one user (200 when it exists)' })
   @ApiCreatedResponse({ type: RoomResponse, description: 'The new room' })
   @ApiOkResponse({ type: RoomResponse, description: 'The direct room with that user, which already existed' })

@@ -15,8 +15,8 @@ const UNKNOWN_IDS_SHOWN = 5;
 /** The chat-side user profiles: created on first sight, names refreshed from tokens. */
 @Injectable()
 export class UsersService {
-  /** userId → the name last written, so a request writes the profile only when it changes. */
-  private readonly knownNames = new Map<string, string | null>();
+  /** userId → the name and guest mark last written, so a request writes the profile only when they change. */
+  private readonly knownNames = new Map<string, { name: string | null; guest: boolean }>();
   /** userId → the host's answer (whether it knows the user, and their name) and when it stops being fresh. */
   private readonly resolved = new Map<string, { known: boolean; name: string | null; until: number }>();
   private readonly logger = new Logger('UsersService');
@@ -26,17 +26,29 @@ export class UsersService {
     private readonly config: ChatConfig,
   ) {}
 
-  /** Records the caller of a request: creates the profile or updates its name when the token's differs. */
+  /**
+   * Records the caller of a request: creates the profile or updates its name (when the token's differs) and its
+   * guest mark (as the token says), so that adding a guest to a room can be refused.
+   */
   async touch(principal: ChatPrincipal): Promise<void> {
     const name = principal.name ?? null;
-    if (this.knownNames.has(principal.userId) && this.knownNames.get(principal.userId) === name) return;
+    const guest = principal.guest === true;
+    const known = this.knownNames.get(principal.userId);
+    if (known && known.name === name && known.guest === guest) return;
     await this.dataSource.query(
-      `INSERT INTO chat_users (id, name) VALUES ($1, $2)
-       ON CONFLICT (id) DO UPDATE SET name = COALESCE(EXCLUDED.name, chat_users.name), updated_at = now()
-       WHERE chat_users.name IS DISTINCT FROM COALESCE(EXCLUDED.name, chat_users.name)`,
-      [principal.userId, name],
+      `INSERT INTO chat_users (id, name, guest) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET name = COALESCE(EXCLUDED.name, chat_users.name), guest = EXCLUDED.guest, updated_at = now()
+       WHERE chat_users.name IS DISTINCT FROM COALESCE(EXCLUDED.name, chat_users.name) OR chat_users.guest <> EXCLUDED.guest`,
+      [principal.userId, name, guest],
     );
-    this.remember(principal.userId, name);
+    this.remember(principal.userId, { name, guest });
+  }
+
+  /** The guests among `userIds` (as their last token said). */
+  async guestsOf(userIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = (await manager.query(`SELECT id FROM chat_users WHERE guest AND id = ANY($1::varchar[])`, [[...new Set(userIds)]])) as Array<{ id: string }>;
+    return new Set(rows.map((row) => row.id));
   }
 
   /**
@@ -119,8 +131,8 @@ export class UsersService {
     for (const id of userIds) this.resolved.set(id, { known: profiles.has(id), name: profiles.get(id) ?? null, until });
   }
 
-  private remember(userId: string, name: string | null): void {
+  private remember(userId: string, profile: { name: string | null; guest: boolean }): void {
     if (this.knownNames.size >= KNOWN_NAMES_CAPACITY) this.knownNames.delete(this.knownNames.keys().next().value as string);
-    this.knownNames.set(userId, name);
+    this.knownNames.set(userId, profile);
   }
 }

@@ -28,6 +28,13 @@ export class MemberResponse {
   /** Connected anywhere right now. */
   @ApiProperty()
   online: boolean;
+
+  /** Read-only until then (silenced by the owner or an admin); null when not silenced. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  silencedUntil: string | null;
+  /** Signed in as a guest (a guest token): shown with the name they gave. */
+  @ApiProperty()
+  guest: boolean;
 }
 
 /** A page of MemberResponse, as every list is paginated: `{ items, nextCursor }`. */
@@ -40,7 +47,7 @@ export class MemberPageResponse {
   nextCursor: string | null;
 }
 
-export function toMemberResponse(member: RoomMemberEntity, name: string | null, online: boolean): MemberResponse {
+export function toMemberResponse(member: RoomMemberEntity, name: string | null, online: boolean, guest = false): MemberResponse {
   return {
     userId: member.userId,
     name,
@@ -50,5 +57,7 @@ export function toMemberResponse(member: RoomMemberEntity, name: string | null, 
     lastDeliveredSeq: member.lastDeliveredSeq,
     muted: isMuted(member),
     online,
+    silencedUntil: member.silencedUntil && member.silencedUntil.getTime() > Date.now() ? member.silencedUntil.toISOString() : null,
+    guest,
   };
 }

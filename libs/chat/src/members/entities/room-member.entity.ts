@@ -46,6 +46,14 @@ export class RoomMemberEntity {
   /** The room version of this row's last change, for `changes?since=`. */
   @Column({ type: 'integer', default: 0 })
   version: number;
+
+  /** Read-only until then: the member's sends are refused (403 `SILENCED`); null: not silenced. */
+  @Column({ name: 'silenced_until', type: 'timestamptz', nullable: true })
+  silencedUntil: Date | null;
+
+  /** The member's last send counted by slow mode: the slot a send claims with a conditional UPDATE. */
+  @Column({ name: 'last_sent_at', type: 'timestamptz', nullable: true })
+  lastSentAt: Date | null;
 }
 
 /** `muted` of the API: the level is 'none', or the member muted the room until a later time. */

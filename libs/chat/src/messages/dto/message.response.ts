@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ImageResponse } from '../../images/dto/image.response';
-import type { MessageEntity } from '../entities/message.entity';
+import { SYSTEM_EVENTS, type SystemEvent } from '../../common/system-messages';
+import type { MessageEntity, MessageType } from '../entities/message.entity';
 
 export class ReactionSummary {
   @ApiProperty()
@@ -14,6 +15,18 @@ export class ReactionSummary {
   me: boolean;
 }
 
+/** What a system message records: the change, who made it, and the member it was about (null: the actor or the room). */
+export class SystemMessageInfo {
+  @ApiProperty({ enum: SYSTEM_EVENTS, enumName: 'SystemEvent' })
+  event: SystemEvent;
+
+  @ApiProperty()
+  actorId: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  targetId: string | null;
+}
+
 export class MessageResponse {
   @ApiProperty()
   id: string;
@@ -25,8 +38,13 @@ export class MessageResponse {
   @ApiProperty({ type: 'integer' })
   seq: number;
 
-  @ApiProperty()
-  senderId: string;
+  /** `system`: a membership or room change, with `senderId` null and `system` set; `user`: everything else. */
+  @ApiProperty({ enum: ['user', 'system'], enumName: 'MessageType' })
+  type: MessageType;
+
+  /** Null for system messages. */
+  @ApiProperty({ type: String, nullable: true })
+  senderId: string | null;
 
   /** Empty for a deleted message. */
   @ApiProperty()
@@ -67,6 +85,10 @@ export class MessageResponse {
   /** The room version of the message's last change. */
   @ApiProperty({ type: 'integer' })
   version: number;
+
+  /** Set on system messages, null on user messages. */
+  @ApiProperty({ type: SystemMessageInfo, nullable: true })
+  system: SystemMessageInfo | null;
 }
 
 /** A page of MessageResponse, as every list is paginated: `{ items, nextCursor }`. */
@@ -91,6 +113,7 @@ export function toMessageResponse(message: MessageEntity, context: MessageViewCo
     id: message.id,
     roomId: message.roomId,
     seq: message.seq,
+    type: message.type,
     senderId: message.senderId,
     body: deleted ? '' : message.body,
     parentId: message.parentId,
@@ -104,5 +127,9 @@ export function toMessageResponse(message: MessageEntity, context: MessageViewCo
     editedAt: message.editedAt?.toISOString() ?? null,
     deletedAt: message.deletedAt?.toISOString() ?? null,
     version: message.version,
+    system:
+      message.type === 'system' && message.systemEvent && message.systemActorId
+        ? { event: message.systemEvent, actorId: message.systemActorId, targetId: message.systemTargetId }
+        : null,
   };
 }

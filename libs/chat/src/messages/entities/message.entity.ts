@@ -1,12 +1,23 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+
+import type { SystemEvent } from '../../common/system-messages';
+
+export type MessageType = 'user' | 'system';
 
 /**
  * A message. `seq` numbers the messages of a room without gaps in commit order; `version` is the room version
  * of the message's last change (created, edited, deleted, reacted to, replied to), for `changes?since=`.
  * A deleted message stays as a tombstone (`deleted_at` set); whether `body` keeps the original text then is a
  * module option, and it is never served.
+ *
+ * A system message (`type` 'system') records a membership or room change: no sender, the change as data
+ * (`systemEvent`, `systemActorId`, `systemTargetId`) and an English sentence as `body`.
  */
 @Entity({ name: 'chat_messages' })
+@Check(
+  'chat_messages_type_ck',
+  `("type" = 'user' AND "sender_id" IS NOT NULL AND "system_event" IS NULL) OR ("type" = 'system' AND "sender_id" IS NULL AND "system_event" IS NOT NULL)`,
+)
 @Index('chat_messages_room_seq_uq', ['roomId', 'seq'], { unique: true })
 @Index('chat_messages_sender_client_uq', ['senderId', 'clientId'], { unique: true, where: '"client_id" IS NOT NULL' })
 @Index('chat_messages_room_top_level_idx', ['roomId', 'seq'], { where: '"parent_id" IS NULL' })
@@ -31,8 +42,23 @@ export class MessageEntity {
   @Column({ type: 'integer' })
   seq: number;
 
-  @Column({ name: 'sender_id', type: 'varchar', length: 255 })
-  senderId: string;
+  @Column({ type: 'varchar', length: 16, default: 'user' })
+  type: MessageType;
+
+  /** Null for system messages. */
+  @Column({ name: 'sender_id', type: 'varchar', length: 255, nullable: true })
+  senderId: string | null;
+
+  @Column({ name: 'system_event', type: 'varchar', length: 32, nullable: true })
+  systemEvent: SystemEvent | null;
+
+  /** Who made the change a system message records. */
+  @Column({ name: 'system_actor_id', type: 'varchar', length: 255, nullable: true })
+  systemActorId: string | null;
+
+  /** The member the change was about (added, removed, banned), null when it was about the actor or the room. */
+  @Column({ name: 'system_target_id', type: 'varchar', length: 255, nullable: true })
+  systemTargetId: string | null;
 
   @Column({ type: 'text', default: '' })
   body: string;

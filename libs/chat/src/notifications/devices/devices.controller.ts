@@ -10,12 +10,15 @@ import { DeviceListResponse, DeviceResponse } from './dto/device.response';
 import { NotificationConfigResponse } from './dto/notification-config.response';
 import { RegisterDeviceDto } from './dto/register-device.dto';
 import { DevicesService } from './devices.service';
+import { RequireUser } from '../../access/require-user.decorator';
 
 @ChatApi('devices', 'notifications')
 export class DevicesController {
   constructor(private readonly devices: DevicesService) {}
 
   @Post()
+  @RequireUser('device.manage')
+  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
   @ApiOperation({ operationId: 'registerDevice', summary: 'Register a push target: an FCM token or a Web Push subscription (200 when it was registered already)' })
   @ApiCreatedResponse({ type: DeviceResponse, description: 'The new device' })
   @ApiOkResponse({ type: DeviceResponse, description: 'The device this token or endpoint was registered as (now the caller’s)' })
@@ -27,6 +30,8 @@ export class DevicesController {
   }
 
   @Get()
+  @RequireUser('device.manage')
+  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
   @ApiOperation({ operationId: 'listDevices', summary: 'The caller’s devices' })
   @ApiOkResponse({ type: DeviceListResponse })
   list(@CurrentUser() principal: ChatPrincipal): Promise<DeviceListResponse> {
@@ -35,6 +40,8 @@ export class DevicesController {
 
   @Delete(':deviceId')
   @HttpCode(204)
+  @RequireUser('device.manage')
+  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
   @ApiOperation({ operationId: 'deleteDevice', summary: 'Stop pushing to one of the caller’s devices' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiChatErrors(404)

@@ -17,6 +17,11 @@ export class ReplaceRoomDto {
   @IsBoolean()
   isPublic?: boolean;
 
+  @ApiPropertyOptional({ default: false, description: 'Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests' })
+  @IsOptionalNonNull()
+  @IsBoolean()
+  allowGuests?: boolean;
+
   /** The room picture: an image you uploaded (`POST /images`); null removes it. Group rooms only. */
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true })
   @IsOptional()

@@ -88,6 +88,14 @@ export class RoomResponse {
   @ApiProperty()
   allowGuests: boolean;
 
+  /** Slow mode: members other than the owner and admins send one message per this many seconds (0: off). */
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 3600 })
+  slowModeSeconds: number;
+
+  /** Frozen: only the owner and admins send. */
+  @ApiProperty()
+  frozen: boolean;
+
   /** The caller's membership; null when the caller is not a member (a public room seen from outside). */
   @ApiProperty({ type: RoomMeResponse, nullable: true })
   me: RoomMeResponse | null;
@@ -130,6 +138,8 @@ export function toRoomResponse(room: RoomEntity, context: RoomViewContext): Room
     version: room.version,
     memberCount: room.memberCount,
     allowGuests: room.allowGuests,
+    slowModeSeconds: room.slowModeSeconds,
+    frozen: room.frozen,
     me: membership
       ? {
           role: membership.role,

@@ -10,6 +10,7 @@ export type RoomType = 'direct' | 'group';
  */
 @Entity({ name: 'chat_rooms' })
 @Check('chat_rooms_type_ck', `"type" IN ('direct', 'group')`)
+@Check('chat_rooms_slow_mode_ck', `"slow_mode_seconds" BETWEEN 0 AND 3600`)
 @Check('chat_rooms_direct_private_ck', `"type" = 'group' OR ("is_public" = false AND "direct_key" IS NOT NULL)`)
 @Index('chat_rooms_direct_key_uq', ['directKey'], { unique: true, where: '"direct_key" IS NOT NULL' })
 @Index('chat_rooms_public_activity_idx', ['lastActivityAt', 'id'], { where: '"is_public" = true' })
@@ -68,4 +69,12 @@ export class RoomEntity {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** Slow mode: members other than the owner and admins send at most one message per this many seconds (0: off). */
+  @Column({ name: 'slow_mode_seconds', type: 'integer', default: 0 })
+  slowModeSeconds: number;
+
+  /** Frozen: only the owner and admins send. */
+  @Column({ type: 'boolean', default: false })
+  frozen: boolean;
 }

@@ -15,6 +15,10 @@ export class ChatUserEntity {
   @Column({ name: 'avatar_url', type: 'text', nullable: true })
   avatarUrl: string | null;
 
+  /** Signed in as a guest (last token): may only be a member of rooms that allow guests. */
+  @Column({ type: 'boolean', default: false })
+  guest: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
