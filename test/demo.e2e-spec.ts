@@ -90,6 +90,8 @@ describe('demo web client (postgres, chromium)', () => {
   const shoot = async (page: Page, file: string) => {
     if (!SCREENSHOTS) return;
     mkdirSync(SCREENSHOTS, { recursive: true });
+    // The pictures show the screen, not the passing status messages of the steps before.
+    await page.evaluate('document.getElementById("toasts").replaceChildren()');
     await page.screenshot({ path: join(SCREENSHOTS, file) });
   };
 
