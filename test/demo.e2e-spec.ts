@@ -716,6 +716,14 @@ describe('demo web client (postgres, chromium)', () => {
       const memberAuth = { Authorization: `Bearer ${(await sessionOf(member.page)).token}` };
       const ownerId = (await sessionOf(owner.page)).user.id;
       expect(((await m.http().get('/api/v1/chat/blocks').set(memberAuth).expect(200)).body as { items: Array<{ userId: string }> }).items.map((b) => b.userId)).toEqual([ownerId]);
+      // The blocked owner cannot open a direct chat with the member, and is told so in plain words.
+      await owner.page.getByRole('button', { name: 'Direct chat' }).click();
+      const direct = owner.page.getByRole('dialog', { name: 'Start a direct chat' });
+      await direct.getByLabel('Who do you want to talk to?').fill(mark);
+      await direct.getByRole('button', { name: mark, exact: true }).click();
+      await direct.getByText('This person has blocked you.').waitFor();
+      await owner.page.keyboard.press('Escape');
+      await expectGone(direct);
       await member.page.reload();
       await member.page.getByRole('heading', { name: square }).waitFor();
       await message(member.page, 'First!').waitFor();
