@@ -161,6 +161,8 @@ interface Fixture {
   rooms: { group: string; spare: string; public: string; direct: string; foreign: string };
   messages: { withImage: string; byOwner: string; reply: string; deleted: string; direct: string; foreign: string; inSpare: string; inPublic: string };
   images: { attached: string; loose: string };
+  /** An open report of the group room's message by the owner. */
+  report: string;
   lastSeq: number;
   /** Real `nextCursor`s of the fixture's lists (messages, rooms, members, changes), to send back and to tamper with. */
   cursors: string[];
@@ -215,7 +217,9 @@ function oddTokens(): string[] {
 
 async function buildFixture(t: TestApp, png: Buffer): Promise<Fixture> {
   const http = () => t.http();
-  const [owner, admin, member, outsider, newcomer] = ['Owner', 'Admin', 'Member', 'Outsider', 'Newcomer'].map((name) => newUser(`fuzz ${name}`));
+  const [admin, member, outsider, newcomer] = ['Admin', 'Member', 'Outsider', 'Newcomer'].map((name) => newUser(`fuzz ${name}`));
+  // The owner is also a server administrator, so the `/admin` routes get requests that pass their guard.
+  const owner = newUser('fuzz Owner', { chatAdmin: true });
   const create = async (user: TestUser, body: object) => must(await http().post(`${BASE}/rooms`).set(user.auth).send(body), 201, 'create a room').body.id as string;
   const send = async (user: TestUser, roomId: string, body: object) => must(await http().post(`${BASE}/rooms/${roomId}/messages`).set(user.auth).send(body), 201, 'send').body as { id: string; seq: number };
   const upload = async (user: TestUser) =>
@@ -245,6 +249,10 @@ async function buildFixture(t: TestApp, png: Buffer): Promise<Fixture> {
   must(await http().delete(`${BASE}/rooms/${group}/messages/${deleted.id}`).set(member.auth), 204, 'delete');
   must(await http().put(`${BASE}/rooms/${group}/messages/${withImage.id}/reactions/${encodeLoose('👍')}`).set(owner.auth), 200, 'react');
   must(await http().post(`${BASE}/rooms/${group}/messages/${byOwner.id}/pin`).set(owner.auth), 200, 'pin');
+  // A report, a room ban and a server ban, so that resolving and lifting can succeed (the owner is a server administrator).
+  const report = must(await http().post(`${BASE}/rooms/${group}/messages/${byOwner.id}/reports`).set(member.auth).send({ reason: 'fuzz' }), 201, 'report').body.id as string;
+  must(await http().put(`${BASE}/rooms/${group}/bans/${newcomer.id}`).set(owner.auth).send({ reason: 'fuzz' }), 200, 'ban from the room');
+  must(await http().put(`${BASE}/admin/users/${newcomer.id}/ban`).set(owner.auth).send({ reason: 'fuzz' }), 200, 'ban from the server');
   const nextCursor = async (path: string) => must(await http().get(path).set(owner.auth), 200, `list ${path}`).body.nextCursor as string | null;
   const cursors = await Promise.all(
     [`${BASE}/rooms/${group}/messages?limit=1`, `${BASE}/rooms?limit=1`, `${BASE}/rooms/${group}/members?limit=1`, `${BASE}/rooms/${group}/changes?since=0&limit=1`].map(nextCursor),
@@ -255,6 +263,7 @@ async function buildFixture(t: TestApp, png: Buffer): Promise<Fixture> {
     rooms: { group, spare, public: publicRoom, direct, foreign },
     messages: { withImage: withImage.id, byOwner: byOwner.id, reply: reply.id, deleted: deleted.id, direct: directMessage.id, foreign: foreignMessage.id, inSpare: inSpare.id, inPublic: inPublic.id },
     images: { attached, loose },
+    report,
     lastSeq: reply.seq,
     cursors: cursors.filter((cursor): cursor is string => typeof cursor === 'string'),
     account,
@@ -289,6 +298,8 @@ function namedValue(name: string, rng: Rng, fx: Fixture): unknown {
       return Array.from({ length: rng.int(1, 3) }, () => rng.pick(messageIds));
     case 'imageId':
       return rng.weighted([[fx.images.attached, 3], [fx.images.loose, 2], [rng.uuid(), 0.5]] as const);
+    case 'reportId':
+      return rng.chance(0.9) ? fx.report : rng.uuid();
     case 'imageIds':
       return rng.chance(0.5) ? [fx.images.loose] : rng.chance(0.5) ? [fx.images.attached] : [];
     case 'userId':

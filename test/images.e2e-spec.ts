@@ -65,12 +65,20 @@ describe.each(DATABASES)('images (%s)', (kind) => {
     (await t.http().post(`${BASE}/rooms`).set(owner.auth).send({ type: 'group', title: 'Photos', memberIds: members.map((m) => m.id) }).expect(201))
       .body as { id: string };
 
-  /** A message with the image, written straight to the tables: the route that sends one belongs to messages. */
-  const attachInMessage = async (roomId: string, senderId: string, imageId: string, seq = 1): Promise<string> => {
-    const [message] = (await db.query(
-      `INSERT INTO chat_messages (room_id, seq, sender_id, body, version) VALUES ($1, $2, $3, 'look', 1) RETURNING id`,
-      [roomId, seq, senderId],
-    )) as Array<{ id: string }>;
+  /** A message row written straight to the tables (the route that sends one belongs to messages), at the room's next seq. */
+  const insertMessage = async (roomId: string, senderId: string): Promise<string> => {
+    const [[room]] = (await db.query(`UPDATE chat_rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`, [roomId])) as [Array<{ last_seq: number }>, number];
+    const [message] = (await db.query(`INSERT INTO chat_messages (room_id, seq, sender_id, body, version) VALUES ($1, $2, $3, 'look', 1) RETURNING id`, [
+      roomId,
+      room.last_seq,
+      senderId,
+    ])) as Array<{ id: string }>;
+    return message.id;
+  };
+
+  /** A message with the image, written straight to the tables. */
+  const attachInMessage = async (roomId: string, senderId: string, imageId: string): Promise<string> => {
+    const message = { id: await insertMessage(roomId, senderId) };
     await db.query(`INSERT INTO chat_message_images (message_id, image_id, position) VALUES ($1, $2, 0)`, [message.id, imageId]);
     return message.id;
   };
@@ -397,8 +405,8 @@ describe.each(DATABASES)('images (%s)', (kind) => {
       const ann = t.user();
       const room = await group(ann, []);
       const [a, b] = [await upload(ann), await upload(ann, await webpImage())];
-      const [m1] = (await db.query(`INSERT INTO chat_messages (room_id, seq, sender_id, version) VALUES ($1, 1, $2, 1) RETURNING id`, [room.id, ann.id])) as Array<{ id: string }>;
-      const [m2] = (await db.query(`INSERT INTO chat_messages (room_id, seq, sender_id, version) VALUES ($1, 2, $2, 1) RETURNING id`, [room.id, ann.id])) as Array<{ id: string }>;
+      const m1 = { id: await insertMessage(room.id, ann.id) };
+      const m2 = { id: await insertMessage(room.id, ann.id) };
       await db.query(`INSERT INTO chat_message_images (message_id, image_id, position) VALUES ($1, $2, 1), ($1, $3, 0)`, [m1.id, a.id, b.id]);
       const views = await attachments.imagesForMessages([m1.id, m2.id]);
       expect(views.get(m1.id)).toEqual([b, a]);

@@ -41,6 +41,9 @@ export function chatClient(t: TestApp) {
   };
 }
 
+/** The ordinary messages of a list, without the system messages that membership and room changes write. */
+export const userMessages = <T extends { type: string }>(messages: T[]): T[] => messages.filter((message) => message.type === 'user');
+
 export interface MessageBody {
   id: string;
   roomId: string;

@@ -61,7 +61,7 @@ export class MessagesService {
     // welcome) first, so nothing tells an outsider about the room; then the blocks of a direct room. Membership is
     // checked once more by the writer under the room's lock.
     const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'message.send', roomId);
-    await this.access.requireCanSend(principal.userId, roomId);
+    await this.access.requireCanSend(principal.userId, room);
     const body = await this.hostApprovedBody(principal, roomId, dto, this.validBody(dto.body ?? '', false));
     if (!body && !dto.imageIds?.length) throw new ChatError('INVALID_INPUT', 'A message needs a body or images');
     if (dto.parentId) requireUserMessage(await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId), 'replied to');
