@@ -95,17 +95,19 @@ export const isSilenced = (membership: ModeratedMembership, now: Date = new Date
   !!membership?.silencedUntil && membership.silencedUntil.getTime() > now.getTime();
 
 /**
- * Why a member may not send now, or null when they may: a silenced member (403 `SILENCED`), anybody but the owner
- * and admins in a frozen room (403 `ROOM_FROZEN`). Non-members never get here (404).
+ * Sending, beyond membership: refused for a silenced member (403 `SILENCED`), for anybody but the owner and admins in
+ * a frozen room (403 `ROOM_FROZEN`), for a member of a direct room whose other member blocked them (403 `BLOCKED`, see
+ * `canReach`), and by slow mode for anybody but the owner and admins (429 `SLOW_MODE`, one message per interval). The
+ * database function that writes messages applies these rules under the room's lock, as it checks membership
+ * (migration MessageWriteModeration1795370000500): one statement per batch of sends instead of queries per send, and
+ * an atomic slow-mode slot. These are the refusals it reports, and their answers.
  */
-export const sendRefusal = (room: ModeratedRoom, membership: ModeratedMembership, now: Date = new Date()): { code: ChatErrorCode; message: string } | null => {
-  if (isSilenced(membership, now)) return { code: 'SILENCED', message: `You are silenced in this room until ${membership?.silencedUntil?.toISOString()}` };
-  if (room.frozen && !isManager(membership)) return { code: 'ROOM_FROZEN', message: 'This room is frozen: only the owner and admins can send' };
-  return null;
+export type SendRefusal = 'silenced' | 'frozen' | 'blocked';
+export const SEND_REFUSALS: Record<SendRefusal, { code: ChatErrorCode; message: string }> = {
+  silenced: { code: 'SILENCED', message: 'You are silenced in this room' },
+  frozen: { code: 'ROOM_FROZEN', message: 'This room is frozen: only the owner and admins can send' },
+  blocked: { code: 'BLOCKED', message: 'This user has blocked you' },
 };
-
-/** Slow mode holds every sender but the owner and admins to one message per `slowModeSeconds`. */
-export const slowModeApplies = (room: ModeratedRoom, membership: Membership): boolean => (room.slowModeSeconds ?? 0) > 0 && !isManager(membership);
 
 /** One rule of the table below: who must be able to see the room at all (else 404), and who may act (else 403). */
 export interface RoomRule {
@@ -143,12 +145,6 @@ export const ROOM_RULES: Record<RoomPermission, RoomRule> = {
   'member.changeRole': { seenBy: 'members', allows: canChangeRole, denied: () => 'Only the owner can change roles' },
   'member.remove': { seenBy: 'members', allows: (room) => room.type === 'group', denied: () => 'Nobody can be removed from a direct room' },
   'message.moderate': { seenBy: 'members', allows: (_room, membership) => canModerate(membership), denied: () => 'Only the owner and admins can do this' },
-  'message.send': {
-    seenBy: 'members',
-    allows: (room, membership) => sendRefusal(room, membership) === null,
-    denied: (room, membership) => sendRefusal(room, membership)?.message ?? 'Not allowed',
-    code: (room, membership) => sendRefusal(room, membership)?.code ?? 'FORBIDDEN',
-  },
   'message.report': { seenBy: 'members', allows: always, denied: never },
   'room.moderate': {
     seenBy: 'members',
@@ -179,7 +175,6 @@ export const guestMay = (permission: RoomPermission, room: Pick<AccessRoom, 'typ
       return true;
     case 'room.read':
     case 'room.join':
-    case 'message.send':
       return acceptsGuests(room);
     default:
       return false;

@@ -151,19 +151,6 @@ export class AccessRepository {
     return new Set(rows.map((row) => row.blocked_id));
   }
 
-  /** Whether `userId` is a member of a direct room whose other member blocked them (false for group rooms). */
-  async blockedInDirectRoom(userId: string, roomId: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM chat_rooms r
-       JOIN chat_room_members me ON me.room_id = r.id AND me.user_id = $1
-       JOIN chat_room_members other ON other.room_id = r.id AND other.user_id <> $1
-       JOIN chat_user_blocks b ON b.blocker_id = other.user_id AND b.blocked_id = $1
-       WHERE r.id = $2 AND r.type = 'direct' LIMIT 1`,
-      [userId, roomId],
-    );
-    return rows.length > 0;
-  }
-
   /** The guests among `userIds`, by their chat profile (the mark their last token carried). */
   async guestsAmong(userIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();

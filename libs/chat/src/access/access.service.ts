@@ -110,15 +110,6 @@ export class AccessService {
     if (!canBecomeMember(room, { guest: guests.has(userId) }, role)) throw new ChatError('GUEST_NOT_ALLOWED', 'A guest can only be a plain member');
   }
 
-  /**
-   * 403 BLOCKED when `userId` sends in a direct room whose other member blocked them. Blocks only matter between the
-   * two members of a direct room, so a group room costs no query.
-   */
-  async requireCanSend(userId: string, room: Pick<AccessRoom, 'id' | 'type'>, manager?: EntityManager): Promise<void> {
-    if (room.type !== 'direct') return;
-    if (!canReach(await this.repository.blockedInDirectRoom(userId, room.id, manager))) throw blocked();
-  }
-
   /** Turns a rule about a room's content (a message, a member) into 403 with the reason. */
   require(allowed: boolean, reason: string): void {
     if (!allowed) throw new ChatError('FORBIDDEN', reason);

@@ -22,8 +22,6 @@ export type RoomPermission =
   | 'member.remove'
   /** Delete others' messages, read others' edit history, pin and unpin. */
   | 'message.moderate'
-  /** Send a message: members, unless silenced, the room is frozen (owner and admins excepted). Slow mode: `slowModeApplies`. */
-  | 'message.send'
   /** Report a message of the room to its owner and admins: any member. */
   | 'message.report'
   /** Bans, the reports queue, silencing members: owner and admins of group rooms (which targets: `canBan`, `canSilence`). */

@@ -12,6 +12,7 @@ import { RoomModeration1795370000100 } from './migrations/1795370000100-room-mod
 import { ServerBans1795370000300 } from './migrations/1795370000300-server-bans';
 import { BlocksAndGuests1795370000200 } from './migrations/1795370000200-blocks-and-guests';
 import { SystemMessages1795370000400 } from './migrations/1795370000400-system-messages';
+import { MessageWriteModeration1795370000500 } from './migrations/1795370000500-message-write-moderation';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
 export const chatMigrations = [
@@ -29,4 +30,5 @@ export const chatMigrations = [
   ServerBans1795370000300,
   BlocksAndGuests1795370000200,
   SystemMessages1795370000400,
+  MessageWriteModeration1795370000500,
 ];

@@ -2,6 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleDestro
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type QueryRunner, type Repository } from 'typeorm';
 import { DEFAULT_CHAT_SHUTDOWN_TIMEOUT_MS, DEFAULT_ROOM_BUSY_TIMEOUT_MS, DEFAULT_ROOM_LOCK_WAIT_MS } from '../chat.options';
+import { SEND_REFUSALS, type SendRefusal } from '../access/access-rules';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError, roomNotFound } from '../common/chat-error';
 import { databaseOutage, isDatabaseUnavailable, serviceUnavailableOf } from '../common/database-outage';
@@ -16,6 +17,7 @@ import { MessageEntity } from './entities/message.entity';
 import { invalidMention } from './message-errors';
 import { MessageOutbox } from './message-outbox';
 import { MessageViewsService } from './message-views.service';
+import { SlowModeError } from './slow-mode.error';
 
 /** One validated message waiting to be written (image ids checked by `ImageAttachmentsService.checkImageIds`). */
 export interface NewMessage {
@@ -61,14 +63,16 @@ interface Written {
 }
 type Outcome = Written | Error | { duplicateOf: string } | typeof BUSY;
 
-/** A row of `chat_write_messages` (migration MessageWriteMentions1795360000002): the outcome of one message. */
+/** A row of `chat_write_messages` (migration MessageWriteModeration1795370000500): the outcome of one message. */
 interface WriteRow {
   w_ord: number;
-  w_outcome: 'created' | 'duplicate' | 'not_member' | 'bad_images' | 'bad_mentions' | 'busy';
+  w_outcome: 'created' | 'duplicate' | 'not_member' | 'bad_images' | 'bad_mentions' | 'busy' | SendRefusal | 'slow_mode';
   w_id: string | null;
   w_seq: number | null;
   w_version: number | null;
   w_created_at: Date | string | null;
+  /** `slow_mode`: seconds until the sender's slot frees. */
+  w_retry_after: number | null;
 }
 
 /** Most messages one call writes. */
@@ -86,8 +90,8 @@ const DEDICATED_CONNECTION_MIN_POOL = 4;
  * Writes new messages in batches. While a write runs, the sends that arrive meanwhile queue up (in arrival
  * order, so each room's messages keep theirs) and are then written together by the next one, whatever their rooms,
  * in one call of the database function `chat_write_messages`: one round trip and one implicit transaction that
- * locks the rooms (in id order, so concurrent writers never deadlock), checks membership, clientIds, images and
- * mentions under those locks, moves the counters and the senders' read pointers and inserts every row (with, when
+ * locks the rooms (in id order, so concurrent writers never deadlock), checks membership, the send rules (silence,
+ * frozen rooms, blocks, slow mode: SEND_REFUSALS), clientIds, images and mentions under those locks, moves the counters and the senders' read pointers and inserts every row (with, when
  * notifications are configured, each message's `chat_outbox` row). A busy server pays
  * the round trip and the commit once per batch instead of once per message; a lone send is written at once, so
  * a quiet room sees no added latency. Seqs stay gapless and in commit order per room, and writers on other
@@ -472,6 +476,12 @@ function outcomeOf(row: WriteRow, message: NewMessage, repository: Repository<Me
       return invalidMention();
     case 'not_member':
       return roomNotFound();
+    case 'silenced':
+    case 'frozen':
+    case 'blocked':
+      return new ChatError(SEND_REFUSALS[row.w_outcome].code, SEND_REFUSALS[row.w_outcome].message);
+    case 'slow_mode':
+      return new SlowModeError(row.w_retry_after ?? 1);
     case 'busy':
       return BUSY;
   }

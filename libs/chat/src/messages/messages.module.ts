@@ -13,12 +13,11 @@ import { ReactionsController } from './reactions.controller';
 import { ReactionsService } from './reactions.service';
 import { ReadStateController } from './read-state.controller';
 import { ReadStateService } from './read-state.service';
-import { SlowModeSlots } from './slow-mode-slots';
 
 @Module({
   imports: [AuthModule, AccessModule, ImagesModule, MessageViewsModule],
   controllers: [MessagesController, ReactionsController, ReadStateController, PinsController],
-  providers: [MessagesService, MessageWriter, MessageTombstones, ReactionsService, ReadStateService, PinsService, SlowModeSlots],
+  providers: [MessagesService, MessageWriter, MessageTombstones, ReactionsService, ReadStateService, PinsService],
   // MessageWriter: the gateway drains it on shutdown, after its own in-flight events and before closing sockets.
   // MessageTombstones: server administration deletes and erases messages the same way.
   exports: [MessagesService, ReadStateService, MessageWriter, MessageTombstones],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { canEditMessage, canManageMessage, slowModeApplies } from '../access/access-rules';
+import { canEditMessage, canManageMessage } from '../access/access-rules';
 import { AccessService } from '../access/access.service';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { ChatConfig } from '../common/chat-config';
@@ -23,9 +23,6 @@ import { MessageViewsService } from './message-views.service';
 import { MessageTombstones } from './message-tombstones';
 import { MessageWriter } from './message-writer.service';
 import type { PageQueryDto } from '../common/pagination';
-import type { AccessRoom } from '../access/access-records';
-import { SlowModeSlots } from './slow-mode-slots';
-import { SlowModeError } from './slow-mode.error';
 
 type SeqCursor = { seq: number };
 const isSeqCursor = (value: unknown): value is SeqCursor =>
@@ -47,7 +44,6 @@ export class MessagesService {
     private readonly config: ChatConfig,
     private readonly images: ImageAttachmentsService,
     private readonly writer: MessageWriter,
-    private readonly slowMode: SlowModeSlots,
     private readonly tombstones: MessageTombstones,
   ) {}
 
@@ -57,18 +53,13 @@ export class MessagesService {
    * concurrent one, gets the first message back instead of a second one.
    */
   async send(principal: ChatPrincipal, roomId: string, dto: CreateMessageDto): Promise<SentMessage> {
-    // The access layer's send rule (member, not silenced, room not frozen for them, a guest only where guests are
-    // welcome) first, so nothing tells an outsider about the room; then the blocks of a direct room. Membership is
-    // checked once more by the writer under the room's lock.
-    const { room, membership } = await this.access.member<AccessRoom, RoomMemberEntity>(principal, 'message.send', roomId);
-    await this.access.requireCanSend(principal.userId, room);
+    // Membership and the send rules (silence, frozen room, blocks, slow mode: SEND_REFUSALS of the access layer) are
+    // checked by the writer under the room's lock, in the batch's one statement. Anything that would tell an outsider
+    // about the room before that (a parent message of it, the host's hooks) waits for the access layer's answer first.
+    if (dto.parentId || this.config.options.canAccessRoom || this.config.options.beforeMessageSend) await this.access.memberRoom(principal, roomId);
     const body = await this.hostApprovedBody(principal, roomId, dto, this.validBody(dto.body ?? '', false));
     if (!body && !dto.imageIds?.length) throw new ChatError('INVALID_INPUT', 'A message needs a body or images');
     if (dto.parentId) requireUserMessage(await this.requireThreadParent(this.dataSource.manager, roomId, dto.parentId), 'replied to');
-    if (slowModeApplies(room, membership)) {
-      const replayed = await this.claimSlowModeSlot(principal, roomId, room.slowModeSeconds ?? 0, dto.clientId);
-      if (replayed) return replayed;
-    }
     const result = await this.writer.write({
       roomId,
       senderId: principal.userId,
@@ -178,21 +169,6 @@ export class MessagesService {
     const edits = this.dataSource.getRepository(MessageEditEntity).createQueryBuilder('e').where('e.message_id = :messageId', { messageId: message.id });
     const page = await newestFirstPage(edits, { at: 'e.replaced_at', tie: { column: 'e.id', type: 'uuid', of: (edit) => edit.id }, limit, cursor: query.cursor });
     return { items: page.items.map((edit) => ({ body: edit.body, replacedAt: edit.replacedAt.toISOString() })), nextCursor: page.nextCursor };
-  }
-
-  /**
-   * Slow mode: claims the sender's slot (429 `SLOW_MODE` when taken). A retry of a message already written (same
-   * clientId) is not a new message: it gets the first one back instead of the refusal.
-   */
-  private async claimSlowModeSlot(principal: ChatPrincipal, roomId: string, intervalSeconds: number, clientId: string | undefined): Promise<SentMessage | null> {
-    try {
-      await this.slowMode.claim(roomId, principal.userId, intervalSeconds);
-      return null;
-    } catch (error) {
-      const earlier = error instanceof SlowModeError && clientId ? await this.dataSource.getRepository(MessageEntity).findOneBy({ senderId: principal.userId, clientId }) : null;
-      if (!earlier) throw error;
-      return this.replay(principal, roomId, earlier);
-    }
   }
 
   /** The host's `beforeMessageSend` may refuse the message or store another text instead. */
