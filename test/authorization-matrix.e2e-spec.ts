@@ -753,6 +753,16 @@ const ownImage = ({ caller, state }: Call) => ({ imageId: state.ownImages.get(ca
 /** The poster's report per room (resolveReport). */
 const posterReports = new Map<string, string>();
 const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+/** The poster reports the target message (prepare); the report is the cell's `{reportId}`. */
+const posterReport: Pick<HttpCase, 'prepare' | 'params'> = {
+  prepare: async (fixture) =>
+    posterReports.set(
+      fixture.roomId,
+      must(await t.http().post(`${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}/reports`).set(fixture.poster.auth).send({ reason: 'matrix' }), 201, 'poster reports').body
+        .id,
+    ),
+  params: ({ fixture }) => ({ reportId: posterReports.get(fixture.roomId) ?? 'no-report' }),
+};
 
 /** The poster's device per room (deleteDevice: another user's device). */
 const posterDevices = new Map<string, string>();
@@ -861,13 +871,7 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
   reportMessage: { body: () => ({ reason: 'matrix' }) },
   listReports: {},
   resolveReport: {
-    prepare: async (fixture) =>
-      posterReports.set(
-        fixture.roomId,
-        must(await t.http().post(`${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}/reports`).set(fixture.poster.auth).send({ reason: 'matrix' }), 201, 'poster reports')
-          .body.id,
-      ),
-    params: ({ fixture }) => ({ reportId: posterReports.get(fixture.roomId) ?? 'no-report' }),
+    ...posterReport,
   },
   'updateRoom[moderation]': { mutates: true, body: () => ({ slowModeSeconds: 30, frozen: true }) },
   'createMessage[frozen]': {
@@ -898,13 +902,7 @@ const HOW: Record<Key, HttpCase | SocketCase> = {
   listAdminReports: {},
   resolveAdminReport: {
     mutates: true,
-    prepare: async (fixture) =>
-      posterReports.set(
-        fixture.roomId,
-        must(await t.http().post(`${BASE}/rooms/${fixture.roomId}/messages/${fixture.targetMessageId}/reports`).set(fixture.poster.auth).send({ reason: 'matrix' }), 201, 'poster reports')
-          .body.id,
-      ),
-    params: ({ fixture }) => ({ reportId: posterReports.get(fixture.roomId) ?? 'no-report' }),
+    ...posterReport,
   },
   banUserServerWide: { mutates: true, body: () => ({ reason: 'matrix' }) },
   unbanUserServerWide: {

@@ -3,21 +3,18 @@ import request from 'supertest';
 import { BASE, type MessageBody } from './support/chat-client';
 import { ServerNode, SERVER_MAIN, TestRedis, freePort } from './support/processes';
 import { closeSockets, connectSocket, nextEvent, record } from './support/sockets';
-import { tokenFor } from './support/test-app';
+import { newUser } from './support/room-fixtures';
 
 /**
- * A ban on one node reaches the banned user's sockets on another at once (API.md, "Moderation": the member is
- * removed, their sockets leave the room): two server processes sharing one PostgreSQL and one Redis.
+ * Bans across nodes: two server processes sharing one PostgreSQL and one Redis. A room ban on one node reaches the
+ * banned user's sockets on the other at once (API.md, "Moderation": the member is removed, their sockets leave the
+ * room); a server-wide ban made through one node cuts the user's sockets on the other and refuses them there.
  */
-describe('room bans across nodes (PostgreSQL + Redis, separate processes)', () => {
+describe('room and server-wide bans across nodes (PostgreSQL + Redis, separate processes)', () => {
   let redis: TestRedis;
   let node1: ServerNode;
   let node2: ServerNode;
-  const user = (name: string) => {
-    const id = `u-${name}-${Math.random().toString(36).slice(2)}`;
-    const token = tokenFor(id, name);
-    return { id, token, auth: { Authorization: `Bearer ${token}` } };
-  };
+  const user = (name: string) => newUser(name);
   const createGroup = async (node: ServerNode, owner: ReturnType<typeof user>, members: Array<ReturnType<typeof user>>, title: string) =>
     (await request(node.url).post(`${BASE}/rooms`).set(owner.auth).send({ type: 'group', title, memberIds: members.map((m) => m.id) }).expect(201)).body as { id: string };
   const send = async (node: ServerNode, from: ReturnType<typeof user>, roomId: string, body: string) =>
@@ -59,5 +56,32 @@ describe('room bans across nodes (PostgreSQL + Redis, separate processes)', () =
     // Through the other node too: the ban keeps them out.
     const join = await request(node2.url).post(`${BASE}/rooms/${room.id}/members`).set(owner.auth).send({ userId: bob.id }).expect(403);
     expect(join.body.code).toBe('BANNED');
+  });
+
+  it("cuts the banned user's sockets on the other node and refuses them there; others keep theirs", async () => {
+    const admin = newUser('admin', { chatAdmin: true });
+    const [ann, bob] = [user('ann'), user('bob')];
+    const room = (await request(node2.url).post(`${BASE}/rooms`).set(ann.auth).send({ type: 'group', title: 'Nodes', memberIds: [bob.id] }).expect(201)).body as { id: string };
+    const bobOnNode2 = await connectSocket(node2.url, bob.token);
+    const annOnNode2 = await connectSocket(node2.url, ann.token);
+    const closing = nextEvent(bobOnNode2, 'session.closing');
+    const disconnected = new Promise<string>((resolve) => bobOnNode2.once('disconnect', (reason) => resolve(reason)));
+
+    await request(node1.url).put(`${BASE}/admin/users/${bob.id}/ban`).set(admin.auth).send({ reason: 'spam' }).expect(200);
+
+    expect(await closing).toEqual({ reason: 'user_banned' });
+    expect(await disconnected).toBe('io server disconnect');
+    const refused = await request(node2.url).get(`${BASE}/rooms`).set(bob.auth).expect(403);
+    expect(refused.body.code).toBe('USER_BANNED');
+    await expect(connectSocket(node2.url, bob.token)).rejects.toThrow(/banned/);
+    // Ann's socket on the same node stays: it still gets the room's messages.
+    const message = nextEvent(annOnNode2, 'message.created');
+    await request(node1.url).post(`${BASE}/rooms/${room.id}/messages`).set(ann.auth).send({ body: 'after the ban' }).expect(201);
+    expect((await message).message.body).toBe('after the ban');
+    expect(annOnNode2.connected).toBe(true);
+
+    await request(node2.url).delete(`${BASE}/admin/users/${bob.id}/ban`).set(admin.auth).expect(204);
+    await request(node1.url).get(`${BASE}/rooms`).set(bob.auth).expect(200);
+    await connectSocket(node1.url, bob.token);
   });
 });
