@@ -244,7 +244,8 @@ describe('item 1: one user cannot fail the others\' sends (the writer isolates a
     const written = await Promise.all([first, ...good]);
     expect(written.map((result) => result.kind)).toEqual(Array(11).fill('created'));
     const list = await t.http().get(`${BASE}/rooms/${annRoom.id}/messages`).set(ann.auth).expect(200);
-    expect(list.body.items).toHaveLength(11);
+    // User messages only: the room's creation is a system message.
+    expect(list.body.items.filter((m: { type: string }) => m.type === 'user')).toHaveLength(11);
   });
 });
 
@@ -752,7 +753,7 @@ describe.each(DATABASES)('item 1: control characters (%s)', (kind) => {
     // Nothing changed: no room, message, member or edit was made.
     const after = await chat.room(owner, room.id);
     expect({ ...editable(after), version: after.version, memberCount: after.memberCount }).toEqual({ ...editable(before), version: before.version, memberCount: before.memberCount });
-    expect((await chat.all<MessageBody>(owner, `${R}/messages`)).map((m) => m.body)).toEqual(['first']);
+    expect((await chat.all<MessageBody>(owner, `${R}/messages`)).filter((m) => m.type === 'user').map((m) => m.body)).toEqual(['first']);
     const rooms = await chat.all<{ id: string }>(owner, `${BASE}/rooms`);
     expect(rooms.map((r) => r.id)).toEqual([room.id]);
   });
@@ -792,7 +793,7 @@ describe.each(DATABASES)('item 1: control characters (%s)', (kind) => {
       expect(ack).toMatchObject({ ok: false, error: { statusCode: 400, code: 'INVALID_INPUT' } });
       expect(ack.error?.message).toMatch(new RegExp(`\\b${field}\\b`));
     }
-    expect((await chat.all<MessageBody>(owner, `${BASE}/rooms/${room.id}/messages`)).map((m) => m.body)).toEqual(['first']);
+    expect((await chat.all<MessageBody>(owner, `${BASE}/rooms/${room.id}/messages`)).filter((m) => m.type === 'user').map((m) => m.body)).toEqual(['first']);
   });
 
   it("refuses a token whose `sub` holds control characters (401), and drops them from a token's display name", async () => {
@@ -1034,7 +1035,8 @@ describe.each(DATABASES)('item 13: unknown fields are refused (%s)', (kind) => {
     expect(ack).toMatchObject({ ok: false, error: { statusCode: 400, code: 'INVALID_INPUT' } });
 
     // Nothing was created, renamed or polluted.
-    expect(await chat.all(owner, `${R}/messages`)).toEqual([]);
+    // No user message (the room's creation is a system message).
+    expect((await chat.all<MessageBody>(owner, `${R}/messages`)).filter((m) => m.type === 'user')).toEqual([]);
     expect((await chat.room(owner, room.id)).title).toBe('Team');
     expect((await chat.all(owner, `${BASE}/rooms`)).length).toBe(1);
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
@@ -1067,7 +1069,8 @@ describe('items 7 and 13 in a host app (the library alone, without the standalon
     expectRefusal(await send('{"body":"x","constructor":{"a":1}}'), /"constructor" is not allowed/);
     expectRefusal(await send('{"body":"a\\u0000b"}'), 'body');
     expectRefusal(await http().post(`${BASE}/rooms/${roomId}/mute`).set(auth).send({ foo: 1 }), 'foo');
-    expect((await http().get(`${BASE}/rooms/${roomId}/messages`).set(auth).expect(200)).body.items).toEqual([]);
+    // No user message (the room's creation is a system message).
+    expect((await http().get(`${BASE}/rooms/${roomId}/messages`).set(auth).expect(200)).body.items.filter((m: { type: string }) => m.type === 'user')).toEqual([]);
   });
 });
 
@@ -1188,7 +1191,9 @@ describe.each(DATABASES)('item 3: per-user rate limits (%s)', (kind) => {
     // Only sends are limited per user, only this user, and nothing refused was stored.
     expect((await ask(tab2, 'typing', { roomId: room.id, isTyping: true })).ok).toBe(true);
     await post(bob, room.id, 'bob is not limited by ann').expect(201);
-    const bodies = (await t.http().get(`${BASE}/rooms/${room.id}/messages`).set(bob.auth).expect(200)).body.items.map((message: { body: string }) => message.body);
+    const bodies = (await t.http().get(`${BASE}/rooms/${room.id}/messages`).set(bob.auth).expect(200)).body.items
+      .filter((message: { type: string }) => message.type === 'user')
+      .map((message: { body: string }) => message.body);
     expect(bodies.sort()).toEqual(['bob is not limited by ann', 'http 1', 'http 2', 'tab 1', 'tab 2']);
   });
 
