@@ -34,6 +34,8 @@ export class AdminPage {
   private tab: Tab = 'rooms';
   /** Room titles of reports (rooms the administrator is not in), by id. */
   private readonly roomTitles = new Map<string, string>();
+  /** Rooms deleted from this page: a search answered before the deletion must not show them again. */
+  private readonly deletedRoomIds = new Set<string>();
 
   constructor(
     private readonly api: Api,
@@ -117,7 +119,7 @@ export class AdminPage {
         const page = await this.api.adminRooms(q.value.trim(), cursor);
         if (mine !== generation) return;
         cursor = page.nextCursor;
-        list.append(...page.items.map((room) => this.roomItem(room)));
+        list.append(...page.items.filter((room) => !this.deletedRoomIds.has(room.id)).map((room) => this.roomItem(room)));
         status.textContent = list.children.length === 0 ? 'No rooms match.' : `${list.children.length}${cursor ? '+' : ''} room${list.children.length === 1 ? '' : 's'}`;
         more.hidden = !cursor;
       } catch (error) {
@@ -157,7 +159,8 @@ export class AdminPage {
       if (!(await confirmDialog(`Delete the room ${room.title || room.id} for all its members?`, 'Delete room'))) return;
       try {
         await this.api.adminDeleteRoom(room.id);
-        item.remove();
+        this.deletedRoomIds.add(room.id);
+        for (const shown of document.querySelectorAll(`.admin-item[data-room-id="${room.id}"]`)) shown.remove();
         toast(`${room.title || 'The room'} was deleted.`);
       } catch (error) {
         toast(errorText(error), 'error');
