@@ -62,8 +62,6 @@ export const canEditMessage = (membership: Membership, message: { senderId: stri
 export const canManageMessage = (membership: Membership, message: { senderId: string | null }): boolean =>
   canEditMessage(membership, message) || canModerate(membership);
 
-/** The room row as the moderation rules read it. */
-type ModeratedRoom = Pick<AccessRoom, 'type' | 'isPublic' | 'frozen' | 'slowModeSeconds'>;
 /** A membership as the moderation rules read it. */
 type ModeratedMembership = (Pick<AccessMembership, 'role' | 'userId' | 'silencedUntil'>) | null;
 /** Another user a moderator acts on: their role in the room, or null when they are not a member. */
@@ -116,8 +114,6 @@ export interface RoomRule {
   allows: (room: Room, membership: Membership) => boolean;
   /** The 403 message. */
   denied: (room: Room, membership: Membership) => string;
-  /** The error code of the 403 when it is not `FORBIDDEN` (e.g. `SILENCED`). */
-  code?: (room: Room, membership: Membership) => ChatErrorCode;
 }
 
 const always = (): boolean => true;

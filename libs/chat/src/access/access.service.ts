@@ -47,9 +47,7 @@ export class AccessService {
     const rule = ROOM_RULES[permission];
     if (!access || !this.sees(rule.seenBy, access) || !(await this.hostAllows(userId, access.room, access.membership))) throw roomNotFound();
     this.requireGuestMay(caller, permission, access.room);
-    if (!rule.allows(access.room, access.membership)) {
-      throw new ChatError(rule.code?.(access.room, access.membership) ?? 'FORBIDDEN', rule.denied(access.room, access.membership));
-    }
+    if (!rule.allows(access.room, access.membership)) throw new ChatError('FORBIDDEN', rule.denied(access.room, access.membership));
     return access;
   }
 
