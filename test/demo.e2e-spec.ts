@@ -828,7 +828,8 @@ describe('demo web client (postgres, chromium)', () => {
       const reported = admin.page.locator('.admin-item').filter({ hasText: 'Off topic' });
       await reported.getByText(`In ${square}`).waitFor();
       await reported.getByRole('button', { name: 'Resolve' }).click();
-      await admin.page.getByText('No open reports.').waitFor();
+      // Only this report leaves the queue: other suites of the run share the database and may have open reports.
+      await expectGone(reported);
 
       // A server-wide ban logs the member out with the reason in plain words; lifted, they log in again.
       await admin.page.getByRole('tab', { name: 'Users' }).click();
