@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
 import { AccessRepository } from './access.repository';
 import { AccessService } from './access.service';
 import { RoomAccessGuard } from './room-access.guard';
@@ -7,6 +8,7 @@ import { ServerAdmins } from './server-admins';
 
 /** The access layer: every permission decision of the chat (see AccessService). */
 @Module({
+  imports: [UsersModule],
   providers: [AccessRepository, AccessService, RoomAccessGuard, ServerAdmins, ServerAdminGuard],
   exports: [AccessService, RoomAccessGuard, ServerAdmins, ServerAdminGuard],
 })

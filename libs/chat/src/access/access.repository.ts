@@ -151,13 +151,6 @@ export class AccessRepository {
     return new Set(rows.map((row) => row.blocked_id));
   }
 
-  /** The guests among `userIds`, by their chat profile (the mark their last token carried). */
-  async guestsAmong(userIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
-    const rows: Array<{ id: string }> = await manager.query(`SELECT id FROM chat_users WHERE guest AND id = ANY($1::varchar[])`, [userIds]);
-    return new Set(rows.map((row) => row.id));
-  }
-
   /** Everybody who shares a room with the user, with the rooms and their own role in each (presence audiences). */
   async roomMates(userId: string): Promise<SharedRooms[]> {
     const rows: Array<GrantRow & { other_id: string }> = await this.dataSource.query(

@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ChatConfig } from '../common/chat-config';
+import { UsersService } from '../users/users.service';
 import { isUuid } from '../common/canonical-id';
 import { ChatError, roomNotFound } from '../common/chat-error';
 import { callerId, isGuestCaller, type AccessCaller, type AccessMembership, type AccessRoom, type MemberAccess, type MemberRole, type RoomAccess } from './access-records';
-import { ROOM_RULES, canBecomeMember, canReach, canViewRoom, guestMay, isBanActive, type Membership } from './access-rules';
+import { ROOM_RULES, canBecomeMember, canReach, canViewRoom, guestMay, isBanActive, SEND_REFUSALS, type Membership } from './access-rules';
 import { AccessRepository, type RoomGrant } from './access.repository';
 import type { MemberPermission, RoomPermission } from './room-permission';
 
@@ -33,6 +34,7 @@ export class AccessService {
   constructor(
     private readonly repository: AccessRepository,
     private readonly config: ChatConfig,
+    private readonly profiles: UsersService,
   ) {}
 
   /** The room if the user holds `permission` in it; else 404 (cannot see it) or 403 (sees it, may not). */
@@ -96,7 +98,7 @@ export class AccessService {
     const others = userIds.filter((id) => id !== adderId);
     const blockers = await this.repository.blockersOf(adderId, others, manager);
     if (others.some((id) => !canReach(blockers.has(id)))) throw blocked();
-    const guests = await this.repository.guestsAmong(others, manager);
+    const guests = await this.profiles.guestsOf(others, manager);
     if (others.some((id) => !canBecomeMember(room, { guest: guests.has(id) }, role))) {
       throw new ChatError('GUEST_NOT_ALLOWED', 'Guests can only be plain members of public rooms that allow guests');
     }
@@ -104,7 +106,7 @@ export class AccessService {
 
   /** Whether `userId` may hold `role` in `room` (a role change): 403 GUEST_NOT_ALLOWED for a guest above plain member. */
   async requireCanHoldRole(userId: string, room: Pick<AccessRoom, 'type' | 'isPublic' | 'allowGuests'>, role: MemberRole, manager?: EntityManager): Promise<void> {
-    const guests = await this.repository.guestsAmong([userId], manager);
+    const guests = await this.profiles.guestsOf([userId], manager);
     if (!canBecomeMember(room, { guest: guests.has(userId) }, role)) throw new ChatError('GUEST_NOT_ALLOWED', 'A guest can only be a plain member');
   }
 
@@ -189,5 +191,5 @@ function guestNotAllowed(): ChatError {
 }
 
 function blocked(): ChatError {
-  return new ChatError('BLOCKED', 'This user has blocked you');
+  return new ChatError(SEND_REFUSALS.blocked.code, SEND_REFUSALS.blocked.message);
 }
