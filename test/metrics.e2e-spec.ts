@@ -67,6 +67,9 @@ describe('GET /metrics (postgres)', () => {
     // The library's instruments, on the server's registry through the module option `metrics.registry`.
     expect(value(samples, 'parley_sockets_connected')).toBe(0);
     expect(value(samples, 'parley_writer_queue_depth')).toBe(0);
+    const writerBusy = value(samples, 'parley_writer_busy_ratio');
+    expect(writerBusy).toBeGreaterThanOrEqual(0);
+    expect(writerBusy).toBeLessThanOrEqual(1);
     expect(value(samples, 'parley_message_sends_total', { transport: 'socket', outcome: 'ok' })).toBe(0);
     expect(value(samples, 'parley_write_batch_size_count')).toBeDefined();
     // No REDIS_URL: no Redis state to report.

@@ -13,6 +13,7 @@ import { ImageAttachmentsService } from '../images/image-attachments.service';
 import { notYourImages } from '../images/image-errors';
 import { ChatMetrics } from '../metrics/chat-metrics';
 import type { MessageResponse } from './dto/message.response';
+import { BusyShare } from './busy-share';
 import { MessageEntity } from './entities/message.entity';
 import { invalidMention } from './message-errors';
 import { MessageOutbox } from './message-outbox';
@@ -113,6 +114,8 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
   private readonly logger = new Logger('MessageWriter');
   private readonly queue: Pending[] = [];
   private draining = false;
+  /** How much of the last second the writer spent writing: the send path's load, which background work yields to. */
+  private readonly busyShare = new BusyShare();
   /** Shutdown: when the application began closing (0 while serving), and the drain once new writes are refused. */
   private closingSince = 0;
   private refusing = false;
@@ -138,6 +141,7 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
     private readonly outbox: MessageOutbox,
   ) {
     metrics.trackWriterQueue(() => this.queue.length + this.waitingForBusyRooms);
+    metrics.trackWriterBusy(() => this.busyShare.share());
     const options = config.options.messages ?? {};
     this.lockWaitMs = Math.max(0, options.roomLockWaitMs ?? DEFAULT_ROOM_LOCK_WAIT_MS);
     this.busyTimeoutMs = Math.max(0, options.roomBusyTimeoutMs ?? DEFAULT_ROOM_BUSY_TIMEOUT_MS);
@@ -173,6 +177,11 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
     return this.draining || this.queue.length > 0;
   }
 
+  /** The share of the last second the writer was `busy` (0..1). */
+  get recentLoad(): number {
+    return this.busyShare.share();
+  }
+
   /** Resolves when the writer is not `busy` (at once if it is not). */
   idle(): Promise<void> {
     if (!this.busy) return Promise.resolve();
@@ -187,10 +196,12 @@ export class MessageWriter implements OnModuleDestroy, BeforeApplicationShutdown
   /** Writes the queue batch after batch until it is empty. */
   private async drain(): Promise<void> {
     this.draining = true;
+    this.busyShare.start();
     try {
       while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, MAX_BATCH));
     } finally {
       this.draining = false;
+      this.busyShare.stop();
       this.idleSignal?.resolve();
       this.idleSignal = null;
       if (this.waitingForBusyRooms === 0) for (const done of this.drainedWaiters.splice(0)) done();

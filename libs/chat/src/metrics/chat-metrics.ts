@@ -32,6 +32,8 @@ const BATCH_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
  * - `parley_write_batch_seconds{outcome}` (histogram): how long each such call took (`ok` or `failed`).
  * - `parley_writer_queue_depth` (gauge): sends waiting for the writer on this node (queued, or set aside while
  *   their room is busy).
+ * - `parley_writer_busy_ratio` (gauge): the share of the last second this node's writer spent writing (notification
+ *   work holds back from 0.5: the node is under send load).
  * - `parley_events_published_total{event}` (counter): domain events published after commit on this node.
  *
  * Instruments are process-local: each node reports its own, and Prometheus sums them. Registering on a registry
@@ -48,6 +50,7 @@ export class ChatMetrics implements OnModuleDestroy {
   private readonly events: Counter<'event'>;
   private socketCount: () => number = () => 0;
   private writerQueue: () => number = () => 0;
+  private writerBusy: () => number = () => 0;
   private readonly stopListening: () => void;
 
   constructor(@Inject(CHAT_MODULE_OPTIONS) options: ChatModuleOptions, bus: ChatEventBus) {
@@ -90,6 +93,14 @@ export class ChatMetrics implements OnModuleDestroy {
         this.set(metrics.writerQueue());
       },
     });
+    new Gauge({
+      name: name('writer_busy_ratio'),
+      help: 'Share of the last second the message writer of this node spent writing (0 to 1)',
+      registers,
+      collect() {
+        this.set(metrics.writerBusy());
+      },
+    });
     this.events = new Counter({ name: name('events_published_total'), help: 'Domain events published after commit on this node, by event', labelNames: ['event'], registers });
     // Counted as the realtime layer and the host's listeners receive them.
     this.stopListening = bus.onAny((event) => this.events.inc({ event: event.name }));
@@ -106,6 +117,10 @@ export class ChatMetrics implements OnModuleDestroy {
   /** The writer reports how to read its queue's depth. */
   trackWriterQueue(depth: () => number): void {
     this.writerQueue = depth;
+  }
+
+  trackWriterBusy(share: () => number): void {
+    this.writerBusy = share;
   }
 
   /** One call of the write function for `size` messages: its size, and its duration whether it succeeds or throws. */
