@@ -47,8 +47,8 @@ interface Result {
  * taken only when no earlier one of its room is waiting (in the deliveries, or still in the outbox).
  *
  * Up to `delivery.concurrency` sends at once per node. Woken by new local deliveries and every
- * `delivery.pollIntervalMs`. New rows are taken only while the message writer is idle, or a few once a second while
- * it stays busy (SendPathPriority): the sends go first. At shutdown it takes nothing more, lets the sends under way
+ * `delivery.pollIntervalMs`. New rows are taken only while the message writer is idle and not under load, or a few
+ * once a second while it stays loaded (SendPathPriority): the sends go first. At shutdown it takes nothing more, lets the sends under way
  * finish within the shutdown timeout, and hands back the leases of those that did not (another node sends them at
  * once).
  */

@@ -41,8 +41,8 @@ export interface NewDelivery {
  * (`FOR UPDATE SKIP LOCKED`), works out who is notified, and in the same transaction inserts the deliveries and deletes
  * the rows; a node that dies midway rolls back, and the rows are taken again by another node or after the restart.
  * Woken by a local send (fast path) and every `delivery.pollIntervalMs` (other nodes' sends, left-over work).
- * Each batch waits for the message writer to be idle, or takes a smaller one once a second while it stays busy
- * (SendPathPriority): the sends go first.
+ * Each batch waits for the message writer to be idle and not under load, or takes a smaller one once a second while
+ * it stays loaded (SendPathPriority): the sends go first.
  */
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
