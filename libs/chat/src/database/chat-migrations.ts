@@ -13,6 +13,7 @@ import { ServerBans1795370000300 } from './migrations/1795370000300-server-bans'
 import { BlocksAndGuests1795370000200 } from './migrations/1795370000200-blocks-and-guests';
 import { SystemMessages1795370000400 } from './migrations/1795370000400-system-messages';
 import { MessageWriteModeration1795370000500 } from './migrations/1795370000500-message-write-moderation';
+import { DeliveryTakeIndexes1795380000000 } from './migrations/1795380000000-delivery-take-indexes';
 
 /** Every migration of the chat module, oldest first, for the host's DataSource `migrations`. */
 export const chatMigrations = [
@@ -31,4 +32,5 @@ export const chatMigrations = [
   BlocksAndGuests1795370000200,
   SystemMessages1795370000400,
   MessageWriteModeration1795370000500,
+  DeliveryTakeIndexes1795380000000,
 ];

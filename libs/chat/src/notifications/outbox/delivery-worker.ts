@@ -208,21 +208,36 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     if (rows.length === limit) this.claimAgain = true;
   }
 
-  /** Leases up to `limit` due rows. */
+  /**
+   * Leases up to `limit` due rows, oldest due first, from two lanes: rows that go in any order (`room_id` NULL), and
+   * the first queued webhook of each room, taken only when no earlier outbox row of its room still waits for the
+   * dispatcher. The room heads are found by skipping through `chat_deliveries_room_order_idx` one room at a time
+   * (a recursive query), so a room whose head is in flight or backing off costs one index probe, not a walk over its
+   * waiting webhooks.
+   */
   private async take(limit: number): Promise<DeliveryRow[]> {
     const leaseMs = this.config.delivery.requestTimeoutMs + LEASE_MARGIN_MS;
-    // `m` an earlier webhook of the same room still queued, `o` an earlier outbox row of the room not yet dispatched.
     return this.dataSource.query(
       // A SELECT around the UPDATE: TypeORM answers an UPDATE's RETURNING as [rows, count], a SELECT as rows.
       `WITH taken AS (
        UPDATE chat_deliveries SET next_attempt_at = now() + ($2::int * interval '1 millisecond')
        WHERE id IN (
-         SELECT d.id FROM chat_deliveries d
-         WHERE d.next_attempt_at <= now()
-           AND (d.room_id IS NULL OR (
-             NOT EXISTS (SELECT 1 FROM chat_deliveries m WHERE m.channel = 'webhook' AND m.room_id = d.room_id AND (m.outbox_id, m.id) < (d.outbox_id, d.id))
-             AND NOT EXISTS (SELECT 1 FROM chat_outbox o WHERE o.room_id = d.room_id AND o.id < d.outbox_id)))
-         ORDER BY d.next_attempt_at, d.id
+         SELECT c.id FROM chat_deliveries c
+         WHERE c.id = ANY(ARRAY(
+           (SELECT d.id FROM chat_deliveries d WHERE d.room_id IS NULL AND d.next_attempt_at <= now() ORDER BY d.next_attempt_at, d.id LIMIT $1)
+           UNION ALL
+           (WITH RECURSIVE rooms(room_id) AS (
+              (SELECT room_id FROM chat_deliveries WHERE channel = 'webhook' AND room_id IS NOT NULL ORDER BY room_id LIMIT 1)
+              UNION ALL
+              SELECT (SELECT n.room_id FROM chat_deliveries n WHERE n.channel = 'webhook' AND n.room_id > r.room_id ORDER BY n.room_id LIMIT 1)
+              FROM rooms r WHERE r.room_id IS NOT NULL)
+            SELECT h.id FROM rooms r
+            CROSS JOIN LATERAL (
+              SELECT w.id, w.outbox_id, w.next_attempt_at FROM chat_deliveries w
+              WHERE w.channel = 'webhook' AND w.room_id = r.room_id ORDER BY w.outbox_id, w.id LIMIT 1) h
+            WHERE h.next_attempt_at <= now()
+              AND NOT EXISTS (SELECT 1 FROM chat_outbox o WHERE o.room_id = r.room_id AND o.id < h.outbox_id))))
+         ORDER BY c.next_attempt_at, c.id
          LIMIT $1
          FOR UPDATE SKIP LOCKED)
        RETURNING id, outbox_id, channel, device_id, room_id, payload, attempts, created_at)
