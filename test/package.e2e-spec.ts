@@ -177,6 +177,14 @@ describe('the packed @parley/chat', () => {
     }
   }, 60_000);
 
+  it('is the host app the README prints, file by file', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const folder = join(FIXTURE, 'src', 'readme-host');
+    for (const file of ['app.module.ts', 'main.ts', 'users/user.entity.ts', 'migrations/1700000000000-create-users.ts', 'chat-token.ts']) {
+      expect(readme).toContain(`\`\`\`ts\n// ${file}\n${readFileSync(join(folder, file), 'utf8').trim()}\n\`\`\``);
+    }
+  });
+
   it('runs the host app of the README: its users migration, a token it mints, a room and a message', async () => {
     const port = await freePort();
     const secret = 'readme-host-secret';

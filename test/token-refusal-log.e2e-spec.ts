@@ -53,6 +53,14 @@ describe('refused tokens in the server log (LOG_LEVEL=debug)', () => {
     // The sentinel: a refusal sent after the good request is logged, and it is the only line added.
     await fetch(`${node.url}/api/v1/chat/rooms`, { headers: { authorization: 'Bearer not-a-jwt' } });
     await eventually(() => expect(refusals().length).toBe(before + 1));
-    expect(refusals().at(-1)).toBe('Token refused: jwt malformed');
+    expect(refusals().at(-1)).toBe('Token refused: not a JWT (no JSON header)');
+  });
+
+  it('logs an algorithm the server does not accept', async () => {
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'log-ann', iss: ISSUER, aud: AUDIENCE })}.`;
+    const response = await fetch(`${node.url}/api/v1/chat/rooms`, { headers: { authorization: `Bearer ${unsigned}` } });
+    expect(response.status).toBe(401);
+    await eventually(() => expect(refusals()).toContain('Token refused: algorithm none not accepted (accepted: HS256)'));
   });
 });
