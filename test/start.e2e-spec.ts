@@ -38,10 +38,15 @@ function npmStart(cwd: string, timeoutMs: number): Promise<Started> {
     env: { ...inherited, PORT: '0', LOG_LEVEL: 'info', JWT_SECRET: 'start-spec-secret', npm_config_update_notifier: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // `close` comes once npm has exited and every process holding its output (the server it started) is gone.
+  const closed = new Promise<void>((done) => child.once('close', () => done()));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGTERM');
-    await exited;
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // The whole group has already ended.
+    }
+    await closed;
   };
   let stdout = '';
   let stderr = '';
