@@ -4,6 +4,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { symbols } from 'pino';
 import { createApp } from './bootstrap';
 import { loadConfig } from './config/app-config';
+import { startLine } from './start-line';
 
 /** How long past SHUTDOWN_TIMEOUT_MS the process may take to release its last resources before it exits anyway. */
 const EXIT_GRACE_MS = 1000;
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen(config.port, config.host);
+  new Logger('Parley').log(startLine(config, app.getHttpServer().address()));
   closeOnSignals(app, config.shutdownTimeoutMs);
 }
 

@@ -1,11 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ChatClientToServerEvents, ChatServerToClientEvents } from '@parley/chat';
+import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { chatRoutesShape } from './support/openapi-shape';
+import { freePort } from './support/processes';
+import { eventually } from './support/sockets';
 
 /**
  * The library as a host gets it: `npm pack` of libs/chat, installed from the tarball (never a `file:` link to
@@ -72,7 +75,9 @@ describe('the packed @parley/chat', () => {
     const link = (name: string) => `file:${join(REPO, 'node_modules', name)}`;
     const dependencies: Record<string, string> = { '@parley/chat': `file:${tarball}`, pg: link('pg') };
     for (const name of [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]) dependencies[name] = link(name);
-    const devDependencies = Object.fromEntries(['@types/node', 'socket.io-client'].map((name) => [name, link(name)]));
+    // jsonwebtoken: the README host's token minting (src/readme-host/chat-token.ts).
+    dependencies.jsonwebtoken = link('jsonwebtoken');
+    const devDependencies = Object.fromEntries(['@types/node', '@types/jsonwebtoken', 'socket.io-client'].map((name) => [name, link(name)]));
     cpSync(FIXTURE, host, { recursive: true });
     writeFileSync(join(host, 'package.json'), JSON.stringify({ name: 'parley-package-host', private: true, type: 'commonjs', dependencies, devDependencies }, null, 2));
     await exec('npm', ['install', '--offline', '--ignore-scripts', '--install-links=false', '--no-audit', '--no-fund', '--loglevel=error'], host);
@@ -108,6 +113,27 @@ describe('the packed @parley/chat', () => {
     expect(packedFiles.filter((file) => /\.spec\.|tsbuildinfo/.test(file))).toEqual([]);
     expect(manifest.exports?.['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
     expect(Object.keys(manifest.peerDependencies ?? {})).toEqual(expect.arrayContaining(['@nestjs/common', '@nestjs/core', '@nestjs/typeorm', 'typeorm', 'socket.io']));
+  });
+
+  it('ships no source map that points to a file it does not ship', () => {
+    // The library is built without source maps (libs/chat/tsconfig.lib.json): maps of sources left out of the
+    // package only send debuggers and stack-trace tools looking for files that are not there.
+    const installed = join(host, 'node_modules/@parley/chat');
+    const shipped = new Set(packedFiles);
+    const missing: string[] = [];
+    for (const file of packedFiles) {
+      const text = readFileSync(join(installed, file), 'utf8');
+      const mapUrl = /[#@] sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
+      if (mapUrl && !mapUrl.startsWith('data:') && !shipped.has(join(dirname(file), mapUrl))) missing.push(`${file} -> ${mapUrl}`);
+      if (!file.endsWith('.map')) continue;
+      const map = JSON.parse(text) as { sourceRoot?: string; sources: string[] };
+      for (const source of map.sources) {
+        const target = join(dirname(file), map.sourceRoot ?? '', source);
+        if (!shipped.has(target)) missing.push(`${file} -> ${source}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(packedFiles.filter((file) => file.endsWith('.map'))).toEqual([]);
   });
 
   it('is installed from the tarball, not linked, and shares the host copy of Nest', () => {
@@ -150,6 +176,58 @@ describe('the packed @parley/chat', () => {
       child.kill('SIGKILL');
     }
   }, 60_000);
+
+  it('is the host app the README prints, file by file', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const folder = join(FIXTURE, 'src', 'readme-host');
+    for (const file of ['app.module.ts', 'main.ts', 'users/user.entity.ts', 'migrations/1700000000000-create-users.ts', 'chat-token.ts']) {
+      expect(readme).toContain(`\`\`\`ts\n// ${file}\n${readFileSync(join(folder, file), 'utf8').trim()}\n\`\`\``);
+    }
+  });
+
+  it('runs the host app of the README: its users migration, a token it mints, a room and a message', async () => {
+    const port = await freePort();
+    const secret = 'readme-host-secret';
+    const env = { ...childEnv(), PORT: String(port), JWT_SECRET: secret };
+    const child = spawn(process.execPath, [join(host, 'dist/readme-host/main.js')], { cwd: host, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const url = `http://127.0.0.1:${port}/api/v1/chat`;
+    const mint = async (script: string) => (await exec(process.execPath, ['-e', script], host, 30_000, { JWT_SECRET: secret })).trim();
+    try {
+      await eventually(async () => {
+        if (child.exitCode !== null) throw new Error(`The README host exited with ${child.exitCode}:\n${output.join('')}`);
+        expect((await fetch(`${url}/rooms`)).status).toBe(401);
+      }, 60_000, 200);
+      const token = await mint(`console.log(require('./dist/readme-host/chat-token').chatToken({ id: 'readme-ann', displayName: 'Ann' }))`);
+      const post = (path: string, body: unknown, bearer = token) =>
+        fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const created = await post('/rooms', { type: 'group', title: 'From the README', memberIds: [] });
+      expect(created.status).toBe(201);
+      const room = (await created.json()) as { id: string; creatorId: string };
+      expect(room.creatorId).toBe('readme-ann');
+      expect((await post(`/rooms/${room.id}/messages`, { body: 'Hello from the README host' })).status).toBe(201);
+
+      // A token of the right secret but another issuer: 401 for the client, the reason in the host's (debug) log.
+      const otherIssuer = await mint(`console.log(require('jsonwebtoken').sign({ sub: 'readme-ann' }, process.env.JWT_SECRET, { issuer: 'https://other.example.com' }))`);
+      expect((await post('/rooms', { type: 'group', title: 'x', memberIds: [] }, otherIssuer)).status).toBe(401);
+      await eventually(() => expect(output.join('')).toContain('Token refused: jwt issuer invalid. expected: https://id.example.com'));
+
+      // The host's own migration ran beside the chat's.
+      const database = new Client({ connectionString: childEnv().DATABASE_URL });
+      await database.connect();
+      try {
+        const { rows } = await database.query<{ name: string }>(`SELECT name FROM migrations WHERE name = 'CreateUsers1700000000000'`);
+        expect(rows).toHaveLength(1);
+        await database.query(`INSERT INTO users (display_name, email) VALUES ('Ann', 'ann-' || gen_random_uuid() || '@example.com')`);
+      } finally {
+        await database.end();
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('gives the host the same OpenAPI description of the chat routes as the standalone server', async () => {
     const hostDocument = JSON.parse(await exec(process.execPath, [join(host, 'dist/host.js'), '--openapi'], host)) as Parameters<typeof chatRoutesShape>[0];

@@ -88,7 +88,10 @@ export class JwtKeys implements JwtOptionsFactory {
    */
   async keyFor(token: string): Promise<KeyObject> {
     const header = tokenHeader(token);
-    if (!header || typeof header.alg !== 'string' || !this.checks.algorithms.includes(header.alg as Algorithm)) throw invalidToken();
+    if (!header) throw this.refused('not a JWT (no JSON header)');
+    if (typeof header.alg !== 'string' || !this.checks.algorithms.includes(header.alg as Algorithm)) {
+      throw this.refused(`algorithm ${String(header.alg)} not accepted (accepted: ${this.checks.algorithms.join(', ')})`);
+    }
     if (!this.source) throw invalidToken();
     if ('key' in this.source) return this.source.key;
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
@@ -99,12 +102,22 @@ export class JwtKeys implements JwtOptionsFactory {
       // An unknown kid is the token's fault; an unreachable or rate-limited endpoint is worth an operator's look.
       if (!(error instanceof Error && error.name === 'SigningKeyNotFoundError')) {
         this.logger.warn(`JWKS key lookup failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw invalidToken();
       }
-      throw invalidToken();
+      throw this.refused(`no key ${kid === undefined ? 'without a kid' : `with kid ${kid}`} in the JWKS`);
     }
     // A key published for one algorithm is not used for another.
-    if (key.alg && key.alg !== header.alg) throw invalidToken();
+    if (key.alg && key.alg !== header.alg) throw this.refused(`key ${key.kid} is published for ${key.alg}, the token says ${header.alg}`);
     return this.publicKeyOf(key.getPublicKey());
+  }
+
+  /**
+   * The 401 of a token refused before its signature is checked, with the reason at debug level for the operator (as
+   * `authenticationFailure` does for the verifier's own refusals); the client only learns "not valid".
+   */
+  private refused(reason: string): ChatError {
+    this.logger.debug(`Token refused: ${reason}`);
+    return invalidToken();
   }
 
   /** JWKS keys parsed once per key (the client caches the JWK, not the parsed key). */

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
@@ -14,6 +14,8 @@ const MAX_NAME_LENGTH = 200;
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 /** How far an issuer's clock may run ahead of ours before a token's remaining life counts against `maxAgeSeconds`. */
 const CLOCK_TOLERANCE_SECONDS = 60;
+/** Why tokens were refused, for the operator: the client only learns "not valid". */
+const refusalLogger = new Logger('ChatAuth');
 
 /**
  * Turns a bearer token into the caller: the host's `authenticate` function when it gave one, otherwise JWT
@@ -97,6 +99,10 @@ function guestClaim(claims: Record<string, unknown>): Pick<ChatPrincipal, 'guest
  */
 export function authenticationFailure(reason: unknown): ChatError {
   if (reason instanceof ChatError) return reason;
+  // At debug level, the verifier's own words (`jwt issuer invalid. expected: https://id.example.com`, `jwt audience
+  // invalid. expected: chat`, `invalid signature`...): what an operator needs when a correctly signed token of an
+  // identity provider is refused for its `iss` or `aud`. They name the expected values, never the token.
+  refusalLogger.debug(`Token refused: ${reason instanceof Error ? reason.message : String(reason)}`);
   if (reason instanceof Error && reason.name === 'TokenExpiredError') return new ChatError('UNAUTHENTICATED', 'The token has expired');
   return new ChatError('UNAUTHENTICATED', 'The token is not valid');
 }

@@ -4,7 +4,10 @@ import { Injectable } from '@nestjs/common';
 // package supports (^20.19, >=22.12), exactly as for the ESM-only @nestjs/* packages; under Jest, @swc/jest
 // transpiles it to CommonJS like them (see jest.config.js). `await import()` would work too, but would load a
 // second, ESM copy of the package under Jest, and only with --experimental-vm-modules.
-import { fileTypeFromBuffer } from 'file-type';
+// `file-type/core`: file-type 21 (the last major that runs on Node 20) offers its main entry to Node only under the
+// `import` and `module-sync` conditions, which Jest's resolver does not know, so a host's Jest could not find it;
+// its `core` entry is a plain one, and holds all the chat needs (detection from a buffer).
+import { fileTypeFromBuffer } from 'file-type/core';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ChatConfig } from '../common/chat-config';
 import { ChatError } from '../common/chat-error';
