@@ -256,8 +256,13 @@ describe('demo web client: rooms and chat basics (postgres, chromium)', () => {
     await message(member.page, 'Olga answers').getByRole('button', { name: 'React with 👍' }).click();
     // (The chip of one's own reaction is pressed on one's own page; the count is what both see.)
     await message(owner.page, 'Olga answers').getByRole('button', { name: '👍 2' }).waitFor();
+    // Olga pins Ben's guide: her pins panel lists it.
+    const pinsTool = owner.page.getByRole('button', { name: 'Pins' });
+    if ((await pinsTool.getAttribute('aria-expanded')) !== 'true') await pinsTool.click();
+    await (await actionsOf(owner.page, 'Guide:')).getByRole('button', { name: 'Pin message' }).click();
+    await panel(owner.page).getByRole('list', { name: 'Pinned messages' }).getByRole('button', { name: /Guide:/ }).waitFor();
     await owner.page.mouse.move(0, 0);
-    await shoot(owner.page, 'demo-room.png');
+    await shoot(owner.page, 'demo-chat.png');
     for (const someone of [owner, member]) {
       expect(someone.dialogs).toEqual([]);
       expect(someone.errors).toEqual([]);
