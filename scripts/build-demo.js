@@ -9,6 +9,24 @@ const { join, resolve } = require('node:path');
 const root = resolve(__dirname, '..');
 const source = join(root, 'src', 'demo', 'client');
 
+/**
+ * The emoji of the reaction picker, from emojibase-data (English names and search tags), in Unicode's order and
+ * groups. Skin-tone variants, components and lone regional indicators are left out. Written as emoji.json, which
+ * the page fetches when the picker first opens, so the app bundle does not carry the whole list.
+ */
+function emojiData() {
+  const emoji = require('emojibase-data/en/compact.json');
+  const { groups } = require('emojibase-data/en/messages.json');
+  const COMPONENT = groups.find((group) => group.key === 'component').order;
+  return JSON.stringify({
+    groups: groups.filter((group) => group.order !== COMPONENT).map((group) => [group.order, group.message]),
+    emoji: emoji
+      .filter((entry) => entry.group !== undefined && entry.group !== COMPONENT)
+      .sort((a, b) => a.order - b.order)
+      .map((entry) => [entry.unicode, entry.label, entry.group, (entry.tags ?? []).join(' ')]),
+  });
+}
+
 async function buildDemo(outDir = join(root, 'dist', 'demo')) {
   const esbuild = require('esbuild');
   mkdirSync(outDir, { recursive: true });
@@ -40,6 +58,7 @@ async function buildDemo(outDir = join(root, 'dist', 'demo')) {
   });
   const files = [...result.outputFiles, ...worker.outputFiles].map((file) => [file.path, file.contents]);
   for (const [from, to] of [['index.html', 'index.html'], ['styles.css', 'app.css']]) files.push([join(outDir, to), readFileSync(join(source, from))]);
+  files.push([join(outDir, 'emoji.json'), emojiData()]);
   // Each file is written next to its final name and renamed, so a server reading the folder never serves half a file.
   for (const [path, contents] of files) {
     writeFileSync(`${path}.${process.pid}.tmp`, contents);

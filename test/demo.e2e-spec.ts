@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { createECDH, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
+import { type Browser, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/app-config';
+import { composer, expectGone, launchDemoBrowser, message, openDemo, sessionOf, shoot, signIn, WAIT, type Person } from './support/demo-browser';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app';
 
 /**
@@ -13,24 +11,8 @@ import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app'
  *
  * The client is built first (scripts/build-demo.js, into dist/demo, the folder the server serves), so the test
  * always runs the current sources. `PARLEY_DEMO_SCREENSHOTS=1` also saves the screenshots of the README to docs/.
+ * The room management and chat basics (pins, search, links, the emoji picker...) are in demo-rooms.e2e-spec.ts.
  */
-const ROOT = resolve(__dirname, '..');
-const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = process.env.PARLEY_DEMO_SCREENSHOTS ? join(ROOT, 'docs') : null;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const WAIT = 10_000;
-const ADMIN_PROBE = '/api/v1/chat/admin/audit?limit=1';
-
-interface Person {
-  name: string;
-  context: BrowserContext;
-  page: Page;
-  /** Every alert/confirm/prompt the page opened (none expected: the client uses its own dialogs). */
-  dialogs: string[];
-  /** Console errors (a CSP violation would show here). */
-  errors: string[];
-}
-
 const suffix = Math.random().toString(36).slice(2, 8);
 
 // The few browser globals the page functions below use: the tests are compiled without the DOM library, and
@@ -41,7 +23,6 @@ interface PageImage {
   src: string;
 }
 declare const document: { querySelector(selector: string): PageImage | null; querySelectorAll(selector: string): Iterable<PageImage> };
-declare const sessionStorage: { getItem(key: string): string | null };
 declare const location: { hash: string };
 declare function getComputedStyle(element: unknown): { justifyContent: string };
 
@@ -51,9 +32,7 @@ describe('demo web client (postgres, chromium)', () => {
   const people: Person[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set PARLEY_CHROMIUM)`);
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-demo.js')], { cwd: ROOT, stdio: 'pipe' });
-    [t, browser] = await Promise.all([startTestApp('postgres'), chromium.launch({ executablePath: CHROMIUM, args: ARGS })]);
+    [t, browser] = await Promise.all([startTestApp('postgres'), launchDemoBrowser()]);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -61,46 +40,10 @@ describe('demo web client (postgres, chromium)', () => {
   });
 
   const open = async (name: string, viewport = { width: 1280, height: 800 }, url = t.url): Promise<Person> => {
-    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, reducedMotion: 'reduce' });
-    context.setDefaultTimeout(WAIT);
-    const page = await context.newPage();
-    const person: Person = { name, context, page, dialogs: [], errors: [] };
-    page.on('dialog', (dialog) => {
-      person.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    page.on('console', (message) => {
-      // The client asks `GET /admin/audit?limit=1` to learn whether the user is a server administrator: the 404 of
-      // everybody else is its expected answer, which the browser logs all the same.
-      if (message.type() === 'error' && !message.location().url.includes(ADMIN_PROBE)) person.errors.push(message.text());
-    });
-    page.on('pageerror', (error) => person.errors.push(error.message));
-    await page.goto(`${url}/`);
+    const person = await openDemo(browser, name, url, { viewport });
     people.push(person);
     return person;
   };
-
-  const signIn = async (person: Person, mode: 'Create account' | 'Log in') => {
-    await person.page.getByLabel('Username').fill(person.name);
-    await person.page.getByLabel('Password', { exact: true }).fill('correct horse');
-    await person.page.getByRole('button', { name: mode }).click();
-    await person.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
-  };
-
-  const shoot = async (page: Page, file: string) => {
-    if (!SCREENSHOTS) return;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    // The pictures show the screen, not the passing status messages of the steps before.
-    await page.evaluate('document.getElementById("toasts").replaceChildren()');
-    await page.screenshot({ path: join(SCREENSHOTS, file) });
-  };
-
-  /** The session of a signed-in page: the user's id and token. */
-  const sessionOf = async (page: Page): Promise<{ token: string; user: { id: string } }> =>
-    JSON.parse((await page.evaluate(() => sessionStorage.getItem('parley.session')))!) as { token: string; user: { id: string } };
-
-  const composer = (page: Page) => page.getByRole('textbox', { name: /^Message / });
-  const message = (page: Page, text: string | RegExp): Locator => page.locator('.room-column .msg').filter({ hasText: text });
 
   it('serves the page, its bundle and nothing else from the demo folder', async () => {
     const page = await t.http().get('/').expect(200);
@@ -306,7 +249,7 @@ describe('demo web client (postgres, chromium)', () => {
 
   it('loads earlier messages as you scroll up, keeping what is on screen in place', async () => {
     const ann = people.find((p) => p.name.startsWith('ann'))!;
-    const { token } = JSON.parse((await ann.page.evaluate(() => sessionStorage.getItem('parley.session')))!) as { token: string };
+    const { token } = await sessionOf(ann.page);
     const auth = { Authorization: `Bearer ${token}` };
     const room = (await t.http().post('/api/v1/chat/rooms').set(auth).send({ type: 'group', title: 'Long history', memberIds: [] }).expect(201)).body as { id: string };
     for (let i = 1; i <= 75; i++) await t.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set(auth).send({ body: `History #${i}` }).expect(201);
@@ -869,10 +812,6 @@ describe('demo web client (postgres, chromium)', () => {
   });
 
 });
-
-async function expectGone(locator: Locator): Promise<void> {
-  await locator.waitFor({ state: 'detached' });
-}
 
 /**
  * A page script that stands in for the browser's PushManager (headless chromium has no push service): `subscribe`

@@ -7,6 +7,8 @@ export const DEMO_FILES: Readonly<Record<string, string>> = {
   'sw.js': 'application/javascript; charset=utf-8',
   'app.js.map': 'application/json; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  /** The reaction picker's emoji (names and tags), fetched when the picker first opens. */
+  'emoji.json': 'application/json; charset=utf-8',
   'index.html': 'text/html; charset=utf-8',
 };
 

@@ -99,8 +99,8 @@ export class Api {
     return this.request('GET', `${AUTH}/users${query({ q, limit: 10 })}`);
   }
 
-  rooms(scope: 'mine' | 'public', cursor?: string | null): Promise<Page<Room>> {
-    return this.request('GET', `${CHAT}/rooms${query({ scope, cursor, limit: 100 })}`);
+  rooms(scope: 'mine' | 'public', cursor?: string | null, limit = 100): Promise<Page<Room>> {
+    return this.request('GET', `${CHAT}/rooms${query({ scope, cursor, limit })}`);
   }
 
   room(roomId: string): Promise<Room> {
@@ -202,7 +202,7 @@ export class Api {
   }
 
   /** A member's role (owner only) or read-only time (`silencedUntil`, null lifts it). */
-  updateMember(roomId: string, userId: string, body: { role?: 'admin' | 'member'; silencedUntil?: string | null }): Promise<Member> {
+  updateMember(roomId: string, userId: string, body: { role?: 'owner' | 'admin' | 'member'; silencedUntil?: string | null }): Promise<Member> {
     return this.request('PATCH', `${CHAT}/rooms/${enc(roomId)}/members/${enc(userId)}`, body);
   }
 
@@ -220,6 +220,23 @@ export class Api {
 
   unban(roomId: string, userId: string): Promise<void> {
     return this.request('DELETE', `${CHAT}/rooms/${enc(roomId)}/bans/${enc(userId)}`);
+  }
+
+  // ---- pins and search ------------------------------------------------------------------------------------------
+
+  /** Pins or unpins a message (owner/admins); answers the message. */
+  pin(roomId: string, messageId: string, on: boolean): Promise<Message> {
+    return this.request('POST', `${CHAT}/rooms/${enc(roomId)}/messages/${enc(messageId)}/${on ? 'pin' : 'unpin'}`);
+  }
+
+  /** The room's pinned messages, most recently pinned first. */
+  pins(roomId: string, cursor?: string | null): Promise<Page<Message>> {
+    return this.request('GET', `${CHAT}/rooms/${enc(roomId)}/pins${query({ cursor, limit: 50 })}`);
+  }
+
+  /** Messages of the room whose text contains `q` (case-insensitive), newest first. */
+  searchMessages(roomId: string, q: string, cursor?: string | null): Promise<Page<Message>> {
+    return this.request('GET', `${CHAT}/rooms/${enc(roomId)}/messages${query({ q, cursor, limit: 30 })}`);
   }
 
   // ---- reports ------------------------------------------------------------------------------------------------

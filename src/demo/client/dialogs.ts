@@ -185,21 +185,32 @@ export function directChatDialog(api: Api, me: Account, opened: (room: Room) => 
   search.input.focus();
 }
 
+/** Public rooms per page of the list (a dialog, or a guest's sidebar: a short page, more on demand). */
+export const PUBLIC_ROOMS_PAGE = 20;
+
 /**
  * The public rooms (for a guest: those that allow guests, which is what the server lists to guests), each with
- * Join, or Open when the viewer is in already; more pages on demand.
+ * Join, or Open when the viewer is in already; more pages on demand. "Load more" shows only while the server has a
+ * next page; one page loads at a time, and a room already listed (rooms created meanwhile shift the pages) is not
+ * listed twice.
  */
 export function publicRoomsList(api: Api, opened: (room: Room, joined: boolean) => void, emptyText = 'There are no public rooms yet.'): HTMLElement {
   const list = h('ul', { class: 'public-rooms', 'aria-busy': 'true' });
-  const more = h('button', { type: 'button', hidden: true }, 'Load more');
+  const more = h('button', { type: 'button', class: 'load-more', hidden: true }, 'Load more');
   const status = h('p', { class: 'hint', 'aria-live': 'polite' }, 'Loading…');
+  const listed = new Set<string>();
   let cursor: string | null = null;
+  let loading = false;
   const load = async () => {
+    if (loading) return;
+    loading = true;
     more.disabled = true;
     try {
-      const page = await api.rooms('public', cursor);
+      const page = await api.rooms('public', cursor, PUBLIC_ROOMS_PAGE);
       cursor = page.nextCursor;
       for (const room of page.items) {
+        if (listed.has(room.id)) continue;
+        listed.add(room.id);
         const action = h('button', { type: 'button', class: room.me ? '' : 'primary' }, room.me ? 'Open' : 'Join');
         action.setAttribute('aria-label', `${room.me ? 'Open' : 'Join'} ${room.title}`);
         action.addEventListener('click', async () => {
@@ -213,7 +224,7 @@ export function publicRoomsList(api: Api, opened: (room: Room, joined: boolean) 
         list.append(
           h(
             'li',
-            { class: 'public-room' },
+            { class: 'public-room', 'data-room-id': room.id },
             h(
               'div',
               { class: 'public-room-text' },
@@ -230,11 +241,15 @@ export function publicRoomsList(api: Api, opened: (room: Room, joined: boolean) 
     } catch (failure) {
       status.textContent = `Could not load the rooms: ${errorText(failure)}`;
     } finally {
+      loading = false;
       more.disabled = false;
       list.removeAttribute('aria-busy');
     }
   };
-  more.addEventListener('click', () => void load());
+  more.addEventListener('click', () => {
+    // Only ever the next page: with no cursor left, a click (a stale one) has nothing to add.
+    if (cursor) void load();
+  });
   void load();
   return h('div', { class: 'public-rooms-browser' }, status, list, more);
 }

@@ -1,5 +1,5 @@
 // The menu of one member in the members panel: block or unblock them, and, for the room's owner and admins,
-// moderate them (role, silence, ban, remove).
+// moderate them (role, ownership, silence, ban, remove).
 import { h } from './dom';
 import { icon } from './icons';
 
@@ -8,6 +8,8 @@ export interface MemberActions {
   block?: { blocked: boolean; toggle(): void };
   /** Owner only: make an admin a member again, or a member an admin. */
   role?: { next: 'admin' | 'member'; set(): void };
+  /** Owner only: hand the ownership over (the owner becomes an admin). */
+  owner?: () => void;
   silence?: { silenced: boolean; silence(): void; lift(): void };
   ban?: () => void;
   remove?: () => void;
@@ -37,6 +39,7 @@ export function memberMenu(userId: string, name: string, actions: MemberActions,
   const items = [
     actions.block ? item(actions.block.blocked ? 'Unblock' : 'Block', 'block', actions.block.toggle) : null,
     actions.role ? item(actions.role.next === 'admin' ? 'Make admin' : 'Make member', 'role', actions.role.set) : null,
+    actions.owner ? item('Make owner…', 'owner', actions.owner) : null,
     actions.silence ? (actions.silence.silenced ? item('Lift silence', 'unsilence', actions.silence.lift) : item('Silence…', 'silence', actions.silence.silence)) : null,
     actions.ban ? item('Ban…', 'ban', actions.ban, true) : null,
     actions.remove ? item('Remove from room', 'remove', actions.remove, true) : null,

@@ -141,6 +141,12 @@ export class MembersPanel {
     if (myRole === 'owner') {
       const next = member.role === 'admin' ? 'member' : 'admin';
       actions.role = { next, set: () => run(api.updateMember(roomId, member.userId, { role: next }), next === 'admin' ? `${name} is now an admin.` : `${name} is no longer an admin.`) };
+      // Ownership goes to accounts only: a guest's membership ends when the room stops allowing guests.
+      if (!member.guest) {
+        actions.owner = async () => {
+          if (await confirmDialog(`Make ${name} the owner of ${room.title}? You will stay as an admin.`, 'Make owner')) run(api.updateMember(roomId, member.userId, { role: 'owner' }), `${name} is now the owner.`);
+        };
+      }
     }
     actions.silence = {
       silenced: silenced(member),

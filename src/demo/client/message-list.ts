@@ -3,8 +3,21 @@ import type { ImageCache } from './images';
 import type { LocalMessage } from './types';
 import { icon } from './icons';
 import { MentionPicker, mentionBody, type MentionCandidate } from './mentions';
+import { linkifyParts } from './linkify';
+import { emojiPickerDialog } from './emoji-picker';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+
+/** Consecutive messages of one sender this close together are shown as one group (name and avatar once). */
+export const GROUP_WINDOW_MS = 5 * 60_000;
+
+/** Whether `message` continues the group of `previous`: same sender, same thread level, a few minutes apart. */
+export function continuesGroup(previous: LocalMessage | undefined, message: LocalMessage): boolean {
+  if (!previous || previous.senderId === null || message.senderId === null || previous.type === 'system' || message.type === 'system') return false;
+  if (previous.senderId !== message.senderId || previous.parentId !== message.parentId) return false;
+  const gap = Date.parse(message.createdAt) - Date.parse(previous.createdAt);
+  return gap >= 0 && gap <= GROUP_WINDOW_MS;
+}
 
 /** What a message list needs from the room around it. */
 export interface MessageContext {
@@ -20,6 +33,8 @@ export interface MessageContext {
   canDelete(message: LocalMessage): boolean;
   /** Whether the viewer may report this message (someone else's, in a room of members). */
   canReport(message: LocalMessage): boolean;
+  /** Whether the viewer may pin and unpin messages (owner and admins, as the server's rule). */
+  canPin(message: LocalMessage): boolean;
   /** "Seen by …" under the viewer's newest message, or null. */
   seenLine(message: LocalMessage): string | null;
   /** Shows the thread button (top-level messages in the room list, not replies). */
@@ -28,6 +43,7 @@ export interface MessageContext {
   edit(message: LocalMessage, body: string): Promise<void>;
   remove(message: LocalMessage): void;
   report(message: LocalMessage): void;
+  pin(message: LocalMessage, on: boolean): void;
   openThread(message: LocalMessage): void;
   retry(message: LocalMessage): void;
 }
@@ -46,6 +62,8 @@ export class MessageList {
   /** Keys to rebuild on the next render whatever their signature (entering or leaving edit mode). */
   private readonly dirty = new Set<string>();
   private picker: string | null = null;
+  /** The message whose actions are shown on a touch screen (tapped), where there is no hover. */
+  private selected: string | null = null;
   private lastMessages: LocalMessage[] = [];
 
   constructor(
@@ -53,20 +71,50 @@ export class MessageList {
     label: string,
   ) {
     this.element = h('ol', { class: 'message-list', role: 'log', 'aria-label': label });
+    // Touch screens have no hover: a tap on a message shows its actions above it (another tap, elsewhere, hides them).
+    this.element.addEventListener('click', (event) => {
+      if (!window.matchMedia('(hover: none)').matches) return;
+      const target = event.target as Element;
+      if (target.closest('button, a, textarea, input, .msg-actions')) return;
+      const item = target.closest<HTMLElement>('.msg:not(.msg-system)');
+      this.select(item && item.dataset.key !== this.selected ? item.dataset.key! : null);
+    });
+  }
+
+  private select(key: string | null): void {
+    this.selected = key;
+    for (const node of this.nodes.values()) node.element.classList.toggle('msg-selected', node.element.dataset.key === key);
+  }
+
+  /** Scrolls a message into view and marks it for a moment (a pin or search result opened); false when not shown. */
+  highlight(messageId: string): boolean {
+    const element = [...this.nodes.values()].find((node) => node.element.dataset.messageId === messageId)?.element;
+    if (!element) return false;
+    element.scrollIntoView({ block: 'center' });
+    element.classList.remove('msg-highlight');
+    // Restarts the animation when the same message is opened twice.
+    void element.offsetWidth;
+    element.classList.add('msg-highlight');
+    element.tabIndex = -1;
+    element.focus({ preventScroll: true });
+    return true;
   }
 
   render(messages: LocalMessage[]): void {
     this.lastMessages = messages;
     const seen = new Set<string>();
     let previous: Element | null = null;
+    let before: LocalMessage | undefined;
     for (const message of messages) {
       const key = messageKey(message);
       seen.add(key);
-      const signature = this.signature(message, key);
+      const grouped = continuesGroup(before, message);
+      before = message;
+      const signature = this.signature(message, key, grouped);
       let node = this.nodes.get(key);
       if (!node || this.dirty.has(key) || (node.signature !== signature && this.editing !== key)) {
         this.dirty.delete(key);
-        const element = this.build(message, key);
+        const element = this.build(message, key, grouped);
         if (node) swapKeepingFocus(node.element, element);
         node = { signature, element };
         this.nodes.set(key, node);
@@ -81,14 +129,18 @@ export class MessageList {
         this.nodes.delete(key);
       }
     }
+    if (this.selected && !this.nodes.has(this.selected)) this.selected = null;
   }
 
   private rerender(): void {
     this.render(this.lastMessages);
   }
 
-  private signature(message: LocalMessage, key: string): string {
+  private signature(message: LocalMessage, key: string, grouped: boolean): string {
     return JSON.stringify([
+      grouped,
+      message.pinned,
+      this.context.canPin(message),
       message.id,
       message.type,
       message.version,
@@ -108,7 +160,11 @@ export class MessageList {
     ]);
   }
 
-  private build(message: LocalMessage, key: string): HTMLElement {
+  /**
+   * One message. A message that continues its sender's group (`grouped`) shows no avatar and no name (the name stays
+   * for screen readers) and its time only on hover, in the avatar's column.
+   */
+  private build(message: LocalMessage, key: string, grouped: boolean): HTMLElement {
     if (message.type === 'system' || message.senderId === null) return this.buildSystem(message, key);
     const { context } = this;
     const mine = message.senderId === context.meId;
@@ -116,23 +172,35 @@ export class MessageList {
     const mentions = message.mentions ?? [];
     const mentionsMe = !deleted && !mine && mentions.includes(context.meId);
     const name = context.nameOf(message.senderId ?? '');
-    const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
-    avatar.style.setProperty('--hue', String(hue(name)));
-    const meta = h(
-      'div',
-      { class: 'msg-meta' },
-      h('span', { class: 'msg-sender' }, mine ? `${name} (you)` : name),
-      context.isGuest(message.senderId) ? h('span', { class: 'guest-badge' }, 'guest') : null,
-      ' ',
-      h('time', { datetime: message.createdAt, title: fullTime(message.createdAt) }, shortTime(message.createdAt)),
-      message.editedAt && !deleted ? h('span', { class: 'msg-edited' }, ' (edited)') : null,
-      mentionsMe ? h('span', { class: 'msg-mentions-you' }, ' · mentions you') : null,
-    );
+    const time = h('time', { datetime: message.createdAt, title: fullTime(message.createdAt) }, shortTime(message.createdAt));
+    const pinned = message.pinned && !deleted ? h('span', { class: 'msg-pinned' }, icon('pin', 12), ' Pinned') : null;
+    let avatar: HTMLElement;
+    let meta: HTMLElement | null;
+    if (grouped) {
+      avatar = h('span', { class: 'avatar-spacer' }, time);
+      const notes = [message.editedAt && !deleted ? h('span', { class: 'msg-edited' }, '(edited)') : null, mentionsMe ? h('span', { class: 'msg-mentions-you' }, 'mentions you') : null, pinned].filter(Boolean);
+      meta = h('div', { class: 'msg-meta msg-meta-grouped' }, h('span', { class: 'visually-hidden' }, mine ? `${name} (you)` : name), ...notes);
+    } else {
+      avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
+      avatar.style.setProperty('--hue', String(hue(name)));
+      meta = h(
+        'div',
+        { class: 'msg-meta' },
+        h('span', { class: 'msg-sender' }, mine ? `${name} (you)` : name),
+        context.isGuest(message.senderId) ? h('span', { class: 'guest-badge' }, 'guest') : null,
+        ' ',
+        time,
+        message.editedAt && !deleted ? h('span', { class: 'msg-edited' }, ' (edited)') : null,
+        mentionsMe ? h('span', { class: 'msg-mentions-you' }, ' · mentions you') : null,
+        pinned ? ' · ' : null,
+        pinned,
+      );
+    }
     const main = h('div', { class: 'msg-main' }, meta);
 
     if (this.editing === key && !deleted) main.append(this.editForm(message, key));
     else if (deleted) main.append(h('p', { class: 'msg-body msg-deleted' }, 'Message deleted'));
-    else if (message.body) main.append(h('p', { class: 'msg-body' }, ...mentionBody(message.body, mentions, context.nameOf, context.meId)));
+    else if (message.body) main.append(h('p', { class: 'msg-body' }, ...linkifyParts(mentionBody(message.body, mentions, context.nameOf, context.meId))));
 
     if (!deleted) main.append(...this.images(message, name));
 
@@ -184,7 +252,9 @@ export class MessageList {
     if (seenLine) main.append(h('p', { class: 'msg-status msg-seen' }, seenLine));
 
     const element = h('li', {
-      class: ['msg', mine && 'msg-mine', mentionsMe && 'msg-mention', deleted && 'msg-is-deleted', message.local && 'msg-pending'].filter(Boolean).join(' '),
+      class: ['msg', mine && 'msg-mine', grouped && 'msg-grouped', mentionsMe && 'msg-mention', deleted && 'msg-is-deleted', message.local && 'msg-pending', this.selected === key && 'msg-selected']
+        .filter(Boolean)
+        .join(' '),
       'data-message-id': message.local ? null : message.id,
       'data-key': key,
     });
@@ -268,6 +338,20 @@ export class MessageList {
       context.canDelete(message)
         ? h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Delete message', title: 'Delete', onclick: () => context.remove(message) }, icon('trash'))
         : null,
+      context.canPin(message)
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'icon-button',
+              'aria-label': message.pinned ? 'Unpin message' : 'Pin message',
+              title: message.pinned ? 'Unpin' : 'Pin',
+              'data-focus': 'pin',
+              onclick: () => context.pin(message, !message.pinned),
+            },
+            icon(message.pinned ? 'unpin' : 'pin'),
+          )
+        : null,
       !mine && context.canReport(message)
         ? h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Report message', title: 'Report', 'data-focus': 'report', onclick: () => context.report(message) }, icon('flag'))
         : null,
@@ -294,6 +378,27 @@ export class MessageList {
               },
               emoji,
             ),
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'emoji emoji-more',
+              'aria-label': 'More reactions',
+              title: 'More reactions',
+              onclick: () => {
+                this.picker = null;
+                this.rerender();
+                emojiPickerDialog({
+                  quick: QUICK_REACTIONS,
+                  chosen: new Set(message.reactions.filter((reaction) => reaction.me).map((reaction) => reaction.emoji)),
+                  pick: (emoji) => context.react(message, emoji, existing.get(emoji) !== true),
+                  // The focus goes back to the message's reaction button, as after the quick row.
+                  closed: () => this.nodes.get(key)?.element.querySelector<HTMLElement>('[data-focus="react"]')?.focus(),
+                });
+              },
+            },
+            icon('plus', 16),
           ),
         ),
       );

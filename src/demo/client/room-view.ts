@@ -13,6 +13,8 @@ import { mentionedIds, type MentionCandidate } from './mentions';
 import { NotificationMenu } from './notifications';
 import { MembersPanel, silenced, untilText } from './members-panel';
 import { reportDialog, roomSettingsDialog } from './moderation-dialogs';
+import { PinsPanel } from './pins-panel';
+import { SearchPanel } from './search-panel';
 
 /** What the room view needs from the app around it. */
 export interface RoomHost {
@@ -34,7 +36,10 @@ export interface RoomHost {
   left(roomId: string): void;
 }
 
-type Panel = { kind: 'members' } | { kind: 'reports' } | { kind: 'thread'; parentId: string };
+type Panel = { kind: 'members' } | { kind: 'reports' } | { kind: 'pins' } | { kind: 'search' } | { kind: 'thread'; parentId: string };
+
+/** Pages of 100 a jump to a message (a pin, a search result) loads at most to reach it in the history. */
+const MAX_JUMP_PAGES = 20;
 
 /** Newer state wins: a message the server has replaces a local one, and a lower version never replaces a higher. */
 function upsert(map: Map<string, LocalMessage>, message: LocalMessage): boolean {
@@ -81,6 +86,10 @@ export class RoomView {
   private membersPanel: MembersPanel | null = null;
   /** The room's open reports, while that panel is open. */
   private reportsPanel: ReportsPanel | null = null;
+  /** The pinned messages, while that panel is open. */
+  private pinsPanel: PinsPanel | null = null;
+  /** The search, kept while the room is open (what was typed and found stays when the panel is closed and opened). */
+  private searchPanel: SearchPanel | null = null;
   /** Draws the composer again when the viewer's read-only time ends. */
   private silenceTimer: number | undefined;
   private readonly stopBlocks: () => void;
@@ -207,6 +216,7 @@ export class RoomView {
   // ---- events from the app ---------------------------------------------------------------------------------
 
   onMessage(message: Message): void {
+    this.pinsPanel?.messageChanged(message);
     if (message.parentId) {
       if (this.thread?.parentId === message.parentId && upsert(this.thread.replies, message)) this.renderThread();
       return;
@@ -225,6 +235,8 @@ export class RoomView {
         if (message.id === messageId) map.set(key, { ...message, body: '', images: [], reactions: [], deletedAt: new Date().toISOString(), version });
       }
     }
+    // A deleted pinned message leaves the pins.
+    if (this.panel?.kind === 'pins') void this.pinsPanel?.load();
     this.refresh();
   }
 
@@ -301,9 +313,8 @@ export class RoomView {
 
   /** The room summary changed (title, mute, members, settings, the viewer's role). */
   roomUpdated(): void {
-    this.renderHeader();
-    this.renderComposerState();
-    if (this.panel?.kind === 'members' || this.panel?.kind === 'reports') this.renderPanel();
+    // Everything is drawn again: the viewer's role also decides actions of every message (delete, pin).
+    this.refresh();
   }
 
   /** The page became visible again: what arrived meanwhile is now seen. */
@@ -377,6 +388,8 @@ export class RoomView {
       isGuest: (userId) => this.members.get(userId)?.guest === true,
       mentionCandidates: () => this.mentionCandidates(),
       canDelete: (message) => message.senderId === this.host.meId || ['owner', 'admin'].includes(this.host.room()?.me?.role ?? ''),
+      canPin: () => this.canPin(),
+      pin: (message, on) => void this.pin(message, on),
       canReport: (message) => !this.host.guest && message.senderId !== null && message.senderId !== this.host.meId && this.host.room()?.type === 'group',
       report: (message) => reportDialog(this.host.api, message, this.nameOf(message.senderId!), () => toast('Thank you: the owner and admins of the room will look at it.')),
       seenLine: (message) => (threads ? this.seenLine(message) : null),
@@ -439,11 +452,20 @@ export class RoomView {
       this.header,
       h('button', { type: 'button', class: 'icon-button back-button', 'aria-label': 'Back to rooms', 'data-focus': 'back', onclick: () => this.host.back() }, icon('back', 20)),
       avatar,
-      h('div', { class: 'room-heading' }, h('h2', { id: 'room-title', tabindex: -1 }, room.title), h('p', { class: 'room-subtitle' }, subtitle)),
+      h(
+        'div',
+        { class: 'room-heading' },
+        h('h2', { id: 'room-title', tabindex: -1 }, room.title),
+        // The description under the title, one line (the whole text on hover and in the room settings).
+        room.type === 'group' && room.description ? h('p', { class: 'room-description', title: room.description }, room.description) : null,
+        h('p', { class: 'room-subtitle' }, subtitle),
+      ),
       h(
         'div',
         { class: 'room-tools' },
         this.notificationMenu.element,
+        this.panelTool('search', 'search', 'Search', 'Search messages'),
+        this.panelTool('pins', 'pin', 'Pins', 'Pinned messages'),
         h(
           'button',
           {
@@ -484,17 +506,35 @@ export class RoomView {
             )
           : null,
         room.type === 'group' && room.me?.role !== 'owner'
-          ? h('button', { type: 'button', class: 'tool', 'data-focus': 'leave', onclick: () => void this.leave() }, icon('leave', 16), h('span', { class: 'tool-label' }, 'Leave'))
+          ? h('button', { type: 'button', class: 'tool', title: 'Leave room', 'data-focus': 'leave', onclick: () => void this.leave() }, icon('leave', 16), h('span', { class: 'tool-label' }, 'Leave room'))
           : null,
       ),
     );
     if (active) this.header.querySelector<HTMLElement>(`[data-focus="${active}"]`)?.focus();
   }
 
+  /** A header button that opens (or closes) one of the side panels; its label is hidden at phone width, not its name. */
+  private panelTool(kind: 'search' | 'pins', iconName: 'search' | 'pin', label: string, title: string): HTMLElement {
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'tool',
+        title,
+        'aria-expanded': String(this.panel?.kind === kind),
+        'data-focus': kind,
+        onclick: () => (this.panel?.kind === kind ? this.closePanel() : this.openPanel({ kind })),
+      },
+      icon(iconName, 16),
+      h('span', { class: 'tool-label' }, label),
+    );
+  }
+
   private openPanel(panel: Panel): void {
     this.panel = panel;
     this.reportsPanel = null;
     this.membersPanel = null;
+    this.pinsPanel = null;
     if (panel.kind !== 'thread') {
       this.thread?.composer.destroy();
       this.thread = null;
@@ -504,6 +544,8 @@ export class RoomView {
     this.sidePanel.querySelector<HTMLElement>('.panel-close')?.focus();
     if (panel.kind === 'members' && this.moderator()) void this.renderMembers().loadBans();
     if (panel.kind === 'reports') void this.renderReports().load();
+    if (panel.kind === 'pins') void this.renderPins().load();
+    if (panel.kind === 'search') this.renderSearch().focus();
   }
 
   private closePanel(): void {
@@ -511,11 +553,12 @@ export class RoomView {
     this.panel = null;
     this.reportsPanel = null;
     this.membersPanel = null;
+    this.pinsPanel = null;
     this.thread?.composer.destroy();
     this.thread = null;
     this.renderHeader();
     this.renderPanel();
-    if (kind === 'members' || kind === 'reports') this.header.querySelector<HTMLElement>(`[data-focus="${kind}"]`)?.focus();
+    if (kind && kind !== 'thread') this.header.querySelector<HTMLElement>(`[data-focus="${kind}"]`)?.focus();
     else this.composer.focus();
   }
 
@@ -538,7 +581,70 @@ export class RoomView {
     this.element.classList.toggle('with-panel', this.panel !== null);
     if (this.panel?.kind === 'members') this.renderMembers();
     else if (this.panel?.kind === 'reports') this.renderReports();
+    else if (this.panel?.kind === 'pins') this.renderPins();
+    else if (this.panel?.kind === 'search') this.renderSearch();
     else if (this.panel?.kind === 'thread') this.renderThread();
+  }
+
+  /** Draws the pins panel (made when it opens). */
+  private renderPins(): PinsPanel {
+    this.pinsPanel ??= new PinsPanel({
+      api: this.host.api,
+      roomId: this.roomId,
+      nameOf: this.nameOf,
+      canUnpin: () => this.canPin(),
+      open: (message) => void this.jumpTo(message),
+    });
+    if (!this.sidePanel.contains(this.pinsPanel.element)) this.panelFrame('Pinned messages', this.pinsPanel.element);
+    return this.pinsPanel;
+  }
+
+  /** Draws the search panel (made once per open room, so a search survives closing the panel). */
+  private renderSearch(): SearchPanel {
+    this.searchPanel ??= new SearchPanel({ api: this.host.api, roomId: this.roomId, nameOf: this.nameOf, open: (message) => void this.jumpTo(message) });
+    if (!this.sidePanel.contains(this.searchPanel.element)) this.panelFrame('Search', this.searchPanel.element);
+    return this.searchPanel;
+  }
+
+  /**
+   * Shows a message in the history, marked for a moment: a reply in its thread; a message older than the pages
+   * loaded after loading the pages up to it. At phone width the panel that asked (it covers the room) closes first.
+   */
+  private async jumpTo(target: Message): Promise<void> {
+    if (window.matchMedia('(max-width: 760px)').matches && this.panel?.kind !== 'thread') this.closePanel();
+    if (target.parentId) {
+      await this.openThread(target.parentId);
+      if (!this.thread?.list.highlight(target.id)) toast('That reply is no longer in the thread.', 'error');
+      return;
+    }
+    const shown = () => [...this.messages.values()].some((message) => message.id === target.id);
+    for (let pages = 0; !shown() && this.olderCursor && pages < MAX_JUMP_PAGES && !this.closed; pages++) {
+      try {
+        const page = await this.host.api.messages(this.roomId, { cursor: this.olderCursor, limit: 100 });
+        for (const message of page.items) upsert(this.messages, message);
+        this.olderCursor = page.nextCursor;
+      } catch (error) {
+        toast(`Could not load earlier messages: ${errorText(error)}`, 'error');
+        break;
+      }
+    }
+    this.refresh();
+    if (!this.list.highlight(target.id)) toast(shown() ? 'That message is hidden (you blocked its sender).' : 'That message is too far back to show here.', 'error');
+  }
+
+  /** The owner and admins pin and unpin (the server's `message.moderate` rule, in direct rooms too). */
+  private canPin(): boolean {
+    const role = this.host.room()?.me?.role;
+    return role === 'owner' || role === 'admin';
+  }
+
+  private async pin(message: LocalMessage, on: boolean): Promise<void> {
+    try {
+      this.onMessage(await this.host.api.pin(this.roomId, message.id, on));
+      toast(on ? 'Message pinned.' : 'Message unpinned.');
+    } catch (error) {
+      toast(`Could not ${on ? 'pin' : 'unpin'}: ${errorText(error)}`, 'error');
+    }
   }
 
   /** Draws the members panel (made when it opens). */
