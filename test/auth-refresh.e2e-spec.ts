@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DATABASES, startTestApp, type TestApp } from './support/test-app';
@@ -159,5 +159,22 @@ describe('refresh tokens: limits and lifetime (postgres)', () => {
     for (let i = 0; i < 3; i++) token = (await t.http().post('/api/v1/auth/refresh').send({ refreshToken: token }).expect(200)).body.refreshToken;
     const limited = await t.http().post('/api/v1/auth/refresh').send({ refreshToken: token }).expect(429);
     expect(limited.headers['retry-after']).toBeDefined();
+  });
+});
+
+// Its own app, last in this file: passport's strategies are per process, and an app verifying an identity
+// provider's key would take over the token checks of an app started before it.
+describe('refresh tokens when tokens come from an identity provider (postgres)', () => {
+  it('refuses refresh and logout with 403 LOCAL_ACCOUNTS_DISABLED', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const idp = await startTestApp('postgres', { jwt: { publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() }, usingDevelopmentSecret: false });
+    try {
+      for (const route of ['refresh', 'logout']) {
+        const response = await idp.http().post(`/api/v1/auth/${route}`).send({ refreshToken: 'A'.repeat(43) }).expect(403);
+        expect(response.body).toMatchObject({ statusCode: 403, code: 'LOCAL_ACCOUNTS_DISABLED' });
+      }
+    } finally {
+      await idp.close();
+    }
   });
 });
