@@ -41,7 +41,7 @@ function worthRetrying(error: unknown): boolean {
 export class MessageDelivery {
   private readonly pending = new Map<string, Pending>();
   private readonly listeners = new Set<(update: DeliveryUpdate) => void>();
-  /** Entries handed to the send chain and not yet tried. */
+  /** Entries handed to the send chain and not yet tried (a discarded one is skipped when its turn comes). */
   private readonly inChain = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   /** A send could not get through: the ones after it wait for the next flush instead of failing one by one. */
@@ -92,7 +92,8 @@ export class MessageDelivery {
   /** The person gave a message up: it leaves the outbox and the room. */
   discard(clientId: string): void {
     const item = this.pending.get(clientId);
-    if (!item || this.inChain.has(clientId)) return;
+    // One on its way may reach the server whatever happens here: it is not given up.
+    if (!item || item.state === 'sending') return;
     this.pending.delete(clientId);
     void this.outbox?.delete(clientId).catch(() => undefined);
     this.emit({ entry: item.entry, state: 'discarded' });
