@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/app-config';
 import { DATABASES, startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -137,6 +138,14 @@ describe.each(DATABASES)('refresh tokens of the local accounts (%s)', (kind) => 
     const dump = JSON.stringify(await db.query(`SELECT * FROM "parley_refresh_tokens"`));
     expect(dump).not.toContain(session.refreshToken);
     expect(dump).not.toContain(next.refreshToken);
+  });
+});
+
+describe('REFRESH_TOKEN_TTL_SECONDS', () => {
+  it('defaults to 30 days, and stops the start-up unless it is a positive whole number', () => {
+    expect(loadConfig({}).refreshTokenTtlSeconds).toBe(30 * 24 * 60 * 60);
+    expect(loadConfig({ REFRESH_TOKEN_TTL_SECONDS: '120' }).refreshTokenTtlSeconds).toBe(120);
+    for (const bad of ['0', '-5', '1.5', 'a month']) expect(() => loadConfig({ REFRESH_TOKEN_TTL_SECONDS: bad })).toThrow(/^REFRESH_TOKEN_TTL_SECONDS must be a positive whole number/);
   });
 });
 
