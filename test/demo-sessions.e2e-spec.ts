@@ -153,15 +153,30 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
     expect(await ann.page.getByRole('button', { name: 'Log in' }).count()).toBe(0);
   }, 120_000);
 
-  it('logs out for good: the refresh token is refused afterwards, and a new tab shows the login form', async () => {
+  it('shows the login form only when the session cannot be renewed, keeping the room and its draft; logging out revokes it', async () => {
     const cleo = await open(short, `cleo_${suffix}`);
     await signIn(cleo, 'Create account');
-    const refreshToken = await cleo.page.evaluate((id: string) => localStorage.getItem(`parley.refresh.${id}`), (await sessionOf(cleo.page)).user.id);
+    const title = `Notes ${suffix}`;
+    await groupRoom(short, title, cleo, []);
+    await composer(cleo.page).fill('Kept through a second log-in');
+    const userId = (await sessionOf(cleo.page)).user.id;
+    const refreshTokenOf = () => cleo.page.evaluate((id: string) => localStorage.getItem(`parley.refresh.${id}`), userId);
+
+    // The session is revoked elsewhere: the next renewal is refused, and only then does the login form come back.
+    await short.http().post('/api/v1/auth/logout').send({ refreshToken: await refreshTokenOf() }).expect(204);
+    await cleo.page.getByText('Your session has expired. Please log in again.').waitFor();
+    await signIn(cleo, 'Log in');
+    await cleo.page.getByRole('heading', { name: title }).waitFor();
+    expect(await composer(cleo.page).inputValue()).toBe('Kept through a second log-in');
+
+    // Log out: the server revokes the refresh token, and a new tab of this browser asks to log in.
+    const refreshToken = await refreshTokenOf();
     expect(refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const logout = cleo.page.waitForResponse((response) => response.url().endsWith('/api/v1/auth/logout'));
     await cleo.page.getByRole('button', { name: 'Log out' }).click();
     expect((await logout).status()).toBe(204);
     await cleo.page.getByRole('button', { name: 'Log in' }).waitFor();
+    expect(await refreshTokenOf()).toBeNull();
 
     const refused = await short.http().post('/api/v1/auth/refresh').send({ refreshToken }).expect(401);
     expect(refused.body.code).toBe('INVALID_REFRESH_TOKEN');
