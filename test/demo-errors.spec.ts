@@ -37,6 +37,11 @@ describe(errorText.name, () => {
     expect(errorText(http(429, 'RATE_LIMITED', 3))).toBe('Too many requests: try again in 3 seconds.');
   });
 
+  it("never shows the browser's own network error (fetch's TypeError, \"Failed to fetch\")", () => {
+    expect(errorText(new TypeError('Failed to fetch'))).toBe('The server cannot be reached: check your connection and try again.');
+    expect(errorText(new TypeError('NetworkError when attempting to fetch resource.'))).not.toMatch(/fetch/i);
+  });
+
   it("keeps the server's message for other codes, and the text of anything that is not an Error", () => {
     expect(errorText(http(404, 'ROOM_NOT_FOUND'))).toBe('server says ROOM_NOT_FOUND');
     expect(errorText(new Error('The server did not answer'))).toBe('The server did not answer');

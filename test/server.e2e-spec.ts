@@ -17,7 +17,7 @@ describe.each(DATABASES)('standalone server (%s)', (kind) => {
     it('registers, logs in, and the token works on the chat routes', async () => {
       const name = username();
       const registered = await t.http().post('/api/v1/auth/register').send({ username: name, password: 'correct horse' }).expect(201);
-      expect(registered.body).toEqual({ accessToken: expect.any(String), user: { id: expect.any(String), username: name } });
+      expect(registered.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: expect.any(Number), user: { id: expect.any(String), username: name } });
       expect(JSON.stringify(registered.body)).not.toMatch(/password|scrypt/i);
       const login = await t.http().post('/api/v1/auth/token').send({ username: name.toUpperCase(), password: 'correct horse' }).expect(200);
       expect(login.body.user).toEqual(registered.body.user);

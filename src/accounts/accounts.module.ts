@@ -8,11 +8,13 @@ import { AccountDirectory } from './account-directory';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { AccountEntity } from './entities/account.entity';
+import { RefreshTokens } from './refresh-tokens';
 import { UsersController } from './users.controller';
 
 /**
- * Local accounts of the standalone server: register, log in (tokens signed with JWT_SECRET), and find users. The
- * user search is guarded by the chat library's `ChatAuthGuard` (its AuthModule is global), not a copy of it.
+ * Local accounts of the standalone server: register, log in (tokens signed with JWT_SECRET), renew with refresh
+ * tokens, log out, and find users. The user search is guarded by the chat library's `ChatAuthGuard` (its AuthModule
+ * is global), not a copy of it.
  */
 @Module({
   imports: [
@@ -26,7 +28,7 @@ import { UsersController } from './users.controller';
     }),
   ],
   controllers: [AccountsController, UsersController],
-  providers: [AccountsService, AccountDirectory, AccountAdmins],
+  providers: [AccountsService, AccountDirectory, AccountAdmins, RefreshTokens],
   // AccountDirectory: the chat's resolveUsers when KNOWN_USERS_ONLY is set (AppModule); AccountAdmins: its isAdmin.
   exports: [AccountDirectory, AccountAdmins],
 })

@@ -1,17 +1,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ChatError } from '@parley/chat';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import type { AccountResponse, AuthResponse } from './dto/auth.response';
 import type { CredentialsDto } from './dto/credentials.dto';
 import type { GuestAuthResponse, GuestDto } from './dto/guest.dto';
+import type { RefreshTokenDto } from './dto/refresh-token.dto';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { MAX_USER_SEARCH_RESULTS } from './dto/search-users.dto';
 import { AccountDirectory } from './account-directory';
 import { AccountEntity } from './entities/account.entity';
 import { hashPassword, verifyPassword } from './password-hasher';
+import { RefreshTokens } from './refresh-tokens';
+
+/** Every refusal of a refresh token reads the same, so an answer does not tell a stolen token from an old one. */
+const invalidRefreshToken = (): ChatError => new ChatError('INVALID_REFRESH_TOKEN', 'The refresh token is not valid (unknown, expired, used or revoked): log in again');
 
 @Injectable()
 export class AccountsService {
@@ -27,6 +33,7 @@ export class AccountsService {
     /** Signs with JWT_SECRET, HS256, the token lifetime and JWT_ISSUER / JWT_AUDIENCE (AccountsModule's JwtModule). */
     private readonly jwt: JwtService,
     private readonly directory: AccountDirectory,
+    private readonly refreshTokens: RefreshTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -49,6 +56,25 @@ export class AccountsService {
     const valid = await verifyPassword(dto.password, account?.passwordHash ?? (await this.dummyHash));
     if (!account || !valid) throw new UnauthorizedException('Wrong username or password');
     return this.issue(account);
+  }
+
+  /**
+   * A new access token and the next refresh token of the same family. A refresh token works once: presenting it
+   * again revokes its family (whoever holds the newer token must log in again), and answers 401 like any other
+   * refusal.
+   */
+  async refresh(dto: RefreshTokenDto): Promise<AuthResponse> {
+    const rotation = await this.refreshTokens.rotate(dto.refreshToken);
+    if (rotation.outcome !== 'rotated') throw invalidRefreshToken();
+    // The tokens go with their account (ON DELETE CASCADE); an account removed after the rotation is refused too.
+    const account = await this.accounts.findOneBy({ id: rotation.accountId });
+    if (!account) throw invalidRefreshToken();
+    return this.access(account, rotation.token);
+  }
+
+  /** Logout: the family of the refresh token is revoked; an unknown token is no error (logging out twice is fine). */
+  logout(dto: RefreshTokenDto): Promise<void> {
+    return this.refreshTokens.revoke(dto.refreshToken);
   }
 
   /** Accounts whose username starts with `prefix`, without regard to case, by username; ids and usernames only. */
@@ -76,8 +102,13 @@ export class AccountsService {
     return { accessToken, user: { id, name, guest: true } };
   }
 
+  /** After register or log-in: an access token and the first refresh token of a new family. */
   private async issue(account: AccountEntity): Promise<AuthResponse> {
+    return this.access(account, await this.refreshTokens.issue(account.id));
+  }
+
+  private async access(account: AccountEntity, refreshToken: string): Promise<AuthResponse> {
     const accessToken = await this.jwt.signAsync({ sub: account.id, name: account.username });
-    return { accessToken, user: { id: account.id, username: account.username } };
+    return { accessToken, refreshToken, expiresIn: this.config.tokenTtlSeconds, user: { id: account.id, username: account.username } };
   }
 }

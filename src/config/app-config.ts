@@ -31,6 +31,11 @@ export interface AppConfig {
   /** Lifetime of tokens issued by the local accounts, in seconds. */
   tokenTtlSeconds: number;
   /**
+   * Lifetime of a refresh token of the local accounts, in seconds (REFRESH_TOKEN_TTL_SECONDS, default 30 days); each
+   * refresh issues the next token with this lifetime again, so a session lasts while it is used.
+   */
+  refreshTokenTtlSeconds: number;
+  /**
    * Lifetime of guest tokens (`POST /api/v1/auth/guest`), in seconds (GUEST_TOKEN_TTL_SECONDS, default a day, or
    * JWT_MAX_AGE_SECONDS when that is shorter).
    */
@@ -98,6 +103,9 @@ export interface AppConfig {
 /** Guest tokens live a day by default: long enough for a visit, short enough that an abandoned one lapses. */
 const DEFAULT_GUEST_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 
+/** A month: a demo user who comes back within it is still signed in. */
+const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+
 /** Used when no JWT_SECRET is set so that `npm start` works out of the box; logged loudly at start-up. */
 export const DEVELOPMENT_JWT_SECRET = 'parley-development-secret-do-not-use-in-production';
 
@@ -139,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     usingDevelopmentSecret,
     tokenTtlSeconds,
+    refreshTokenTtlSeconds: positiveInteger(env.REFRESH_TOKEN_TTL_SECONDS, DEFAULT_REFRESH_TOKEN_TTL_SECONDS, 'REFRESH_TOKEN_TTL_SECONDS'),
     guestTokenTtlSeconds,
     knownUsersOnly: boolean(env.KNOWN_USERS_ONLY, 'KNOWN_USERS_ONLY'),
     corsOrigins: list(env.CORS_ORIGINS),

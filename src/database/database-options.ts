@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { chatEntities, chatMigrations } from '@parley/chat';
 import { AccountEntity } from '../accounts/entities/account.entity';
+import { RefreshTokenEntity } from '../accounts/entities/refresh-token.entity';
 import type { AppConfig } from '../config/app-config';
 import { appMigrations } from './app-migrations';
 import { embeddedDataSourceOptions } from './pglite-driver';
@@ -11,7 +12,7 @@ export const DEFAULT_DATABASE_POOL_SIZE = 10;
 export const DEFAULT_DATABASE_CONNECT_TIMEOUT_MS = 5000;
 
 /** The standalone server's own entities, beside the library's. */
-export const appEntities = [AccountEntity];
+export const appEntities = [AccountEntity, RefreshTokenEntity];
 
 /**
  * PostgreSQL when DATABASE_URL is set, the embedded PGlite database in DATA_DIR otherwise. Both run the same

@@ -1,3 +1,4 @@
+import type { Credentials } from './session';
 import type { Account, AuditEntry, AuthResponse, Ban, Block, Changes, Device, GuestAuthResponse, Image, Member, Message, NotificationLevel, NotificationsConfig, Page, Report, Room } from './types';
 
 const AUTH = '/api/v1/auth';
@@ -60,24 +61,44 @@ export async function joinAsGuest(name: string): Promise<AuthResponse> {
 }
 
 /**
- * The REST routes with the bearer token. A 401 calls `onUnauthorized` (the session is over), and so does a 403
- * `USER_BANNED` (the account is banned from the server: every request is refused), with that error.
+ * The REST routes with the bearer token. A 401 renews the access token once (the refresh token) and repeats the
+ * request with the new one; when the session cannot be renewed, `onUnauthorized` is called (the session is over),
+ * and so it is for a 403 `USER_BANNED` (the account is banned from the server: every request is refused), with
+ * that error.
  */
 export class Api {
   constructor(
-    private readonly token: string,
+    private readonly credentials: Credentials,
     private readonly onUnauthorized: (error?: ApiError) => void,
   ) {}
 
+  /**
+   * `fetch` with the current token; a 401 renews it and tries once more (at once if another request renewed it
+   * meanwhile). A renewal refused for good leaves the 401; one that could not reach the server fails like the
+   * network (a TypeError, as `fetch` does), so the caller can try again later.
+   */
+  private async authorized(path: string, init: RequestInit = {}): Promise<Response> {
+    const attempt = (token: string) => fetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), Authorization: `Bearer ${token}` } });
+    const token = this.credentials.token;
+    const response = await attempt(token);
+    if (response.status !== 401) return response;
+    if (this.credentials.token === token) {
+      const renewal = await this.credentials.renew();
+      if (renewal === 'refused') return response;
+      if (renewal === 'unreachable') throw new TypeError('The server cannot be reached to renew the session');
+    }
+    return attempt(this.credentials.token);
+  }
+
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
+    const headers: Record<string, string> = {};
     let payload: BodyInit | undefined;
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    const response = await fetch(path, { method, headers, body: payload });
+    const response = await this.authorized(path, { method, headers, body: payload });
     if (response.status === 401) this.onUnauthorized();
     if (!response.ok) {
       const error = await failure(response);
@@ -90,7 +111,7 @@ export class Api {
 
   /** The bytes of an image the caller may see (image URLs need the token, so <img> cannot load them itself). */
   async blob(path: string): Promise<Blob> {
-    const response = await fetch(path, { headers: { Authorization: `Bearer ${this.token}` } });
+    const response = await this.authorized(path);
     if (!response.ok) throw await failure(response);
     return response.blob();
   }

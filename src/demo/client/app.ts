@@ -5,6 +5,10 @@ import { directChatDialog, newGroupDialog, publicRoomsDialog, publicRoomsList } 
 import { h, hue, initials, replace, shortTime, toast } from './dom';
 import { ImageCache } from './images';
 import { Realtime } from './realtime';
+import { MessageDelivery } from './delivery';
+import { clearDrafts } from './drafts';
+import type { Outbox } from './outbox';
+import type { Session } from './session';
 import { RoomView } from './room-view';
 import type { Account, Room, ServerEvents } from './types';
 import { VersionGate } from './version-gate';
@@ -22,6 +26,8 @@ const activity = (room: Room) => room.lastMessageAt ?? room.createdAt;
 const roomFromHash = (): string | null => /^#\/rooms\/([^/]+)$/.exec(location.hash)?.[1] ?? null;
 /** The administration page's address. */
 const ADMIN_HASH = '#/admin';
+/** What the person reads when their session ends by itself. */
+const SESSION_EXPIRED = 'Your session has expired. Please log in again.';
 /** Pages of changes an open room follows to catch up before it reloads its history instead. */
 const MAX_CATCH_UP_PAGES = 5;
 
@@ -36,6 +42,9 @@ export class ChatApp {
   readonly element: HTMLElement;
   private readonly api: Api;
   private readonly realtime: Realtime;
+  private readonly delivery: MessageDelivery;
+  private readonly me: Account;
+  private readonly stopRefused: () => void;
   private readonly images: ImageCache;
   private readonly rooms = new Map<string, RoomEntry>();
   private view: RoomView | null = null;
@@ -63,11 +72,14 @@ export class ChatApp {
   private readonly refetching = new Set<string>();
 
   constructor(
-    private readonly token: string,
-    private readonly me: Account,
+    private readonly session: Session,
+    outbox: Outbox | null,
     private readonly signOut: (notice?: string) => void,
   ) {
-    this.api = new Api(token, (error) => this.end(error ? errorText(error) : 'Your session has expired. Please log in again.'));
+    this.me = session.user;
+    const me = this.me;
+    this.api = new Api(session, (error) => this.end(error ? errorText(error) : SESSION_EXPIRED));
+    this.stopRefused = session.onRefused(() => this.end(SESSION_EXPIRED));
     this.images = new ImageCache(this.api);
     this.blocks = new BlockList(this.api);
     this.guestRooms = h('div', { class: 'guest-rooms-list' });
@@ -110,21 +122,22 @@ export class ChatApp {
     this.element = h('div', { class: 'shell', 'data-view': 'list' }, topbar, h('div', { class: 'layout' }, sidebar, this.roomPane));
     this.showEmpty();
 
-    this.realtime = new Realtime(token, {
+    this.realtime = new Realtime(session, {
       connected: (again) => {
         this.connection.textContent = 'Online';
         this.connection.dataset.state = 'online';
         if (again) void this.resync();
+        // The connection is back: what waits in the outbox goes now.
+        if (this.ready) this.delivery.flush();
       },
-      disconnected: (reason) => {
+      disconnected: () => {
         if (this.stopped) return;
         this.connection.textContent = 'Reconnecting…';
         this.connection.dataset.state = 'offline';
-        // The server closes sockets on purpose only when the session ends; socket.io does not retry those.
-        if (reason === 'io server disconnect') this.realtime.socket.connect();
       },
       refused: (message) => this.end(message),
     });
+    this.delivery = new MessageDelivery(me.id, this.api, this.realtime, outbox);
     this.listen();
     window.addEventListener('hashchange', this.route);
     document.addEventListener('visibilitychange', this.visible);
@@ -141,16 +154,28 @@ export class ChatApp {
         if (admin && location.hash === ADMIN_HASH) this.route();
       });
     }
+    await this.delivery.load();
     await this.loadRooms();
     this.ready = true;
     for (const run of this.queued.splice(0)) run();
     this.route();
+    // Messages left in the outbox by an earlier visit (a closed tab, a reload while offline) go now, in order.
+    this.delivery.flush();
   }
 
-  /** Logs out (or is logged out, with a notice). */
+  /**
+   * Logs out (no notice: the person asked; the refresh token is revoked and the drafts forgotten), or is logged out
+   * with a notice (the session could not be renewed, a ban): the drafts and the outbox stay for the next log-in.
+   */
   private end(notice?: string): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.stopRefused();
+    this.delivery.stop();
+    if (notice === undefined) {
+      void this.session.logout();
+      clearDrafts(this.me.id);
+    } else this.session.close();
     void this.bell.stop();
     window.clearTimeout(this.muteTimer);
     this.realtime.close();
@@ -335,6 +360,7 @@ export class ChatApp {
       {
         api: this.api,
         realtime: this.realtime,
+        delivery: this.delivery,
         images: this.images,
         meId: this.me.id,
         guest: this.me.guest === true,

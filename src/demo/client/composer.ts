@@ -3,6 +3,7 @@ import { h, replace, toast, uuid } from './dom';
 import type { Image } from './types';
 import { icon } from './icons';
 import { MentionPicker, mentionedIds, type MentionCandidate } from './mentions';
+import { loadDraft, saveDraft } from './drafts';
 
 const ACCEPTED = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
 const MAX_IMAGES = 10;
@@ -26,6 +27,8 @@ export interface ComposerOptions {
   onTyping: (isTyping: boolean) => void;
   /** Offer image attachments (false for guests, who may not upload). Default true. */
   images?: boolean;
+  /** Where the unsent text is kept (see drafts.ts): restored when the box is made again, cleared when it is sent. */
+  draftKey?: string;
 }
 
 /**
@@ -88,7 +91,13 @@ export class Composer {
     this.textarea.addEventListener('input', () => {
       this.autosize();
       this.noteTyping();
+      if (options.draftKey) saveDraft(options.draftKey, this.textarea.value);
     });
+    if (options.draftKey) {
+      this.textarea.value = loadDraft(options.draftKey);
+      // Sized once the box is in the page (its scrollHeight is 0 before).
+      if (this.textarea.value) requestAnimationFrame(() => this.autosize());
+    }
     this.textarea.addEventListener('paste', (event) => {
       const files = [...(event.clipboardData?.files ?? [])].filter((file) => ACCEPTED.includes(file.type));
       if (files.length > 0) {
@@ -204,6 +213,7 @@ export class Composer {
     this.attachments = [];
     this.renderAttachments();
     this.textarea.value = '';
+    if (this.options.draftKey) saveDraft(this.options.draftKey, '');
     this.autosize();
     this.stopTyping();
   }

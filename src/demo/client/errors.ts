@@ -15,6 +15,8 @@ const seconds = (n: number): string => (n >= 120 ? `${Math.ceil(n / 60)} minutes
  */
 export function errorText(error: unknown, about: 'me' | 'them' = 'me'): string {
   if (!(error instanceof Error)) return String(error);
+  // fetch fails with a TypeError when there is no connection ("Failed to fetch" in Chromium, other words elsewhere).
+  if (error instanceof TypeError) return 'The server cannot be reached: check your connection and try again.';
   const { code, retryAfterSeconds } = error as Error & CodedError;
   switch (code) {
     case 'SILENCED':

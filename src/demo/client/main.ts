@@ -2,49 +2,32 @@
 import { ChatApp } from './app';
 import { replace } from './dom';
 import { loginView } from './login';
-import type { Account, AuthResponse } from './types';
-
-const SESSION_KEY = 'parley.session';
-
-interface Session {
-  token: string;
-  user: Account;
-}
-
-/** The stored session, unless its token has expired (the `exp` claim, read without verifying: the server does that). */
-function storedSession(): Session | null {
-  try {
-    const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') as Session | null;
-    if (!session?.token || !session.user?.id) return null;
-    const payload = JSON.parse(atob(session.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number };
-    if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) return null;
-    return session;
-  } catch {
-    return null;
-  }
-}
+import { Outbox } from './outbox';
+import { Session } from './session';
+import type { AuthResponse } from './types';
 
 const root = document.getElementById('app')!;
+/** Opened once for the page: every session of this tab uses it. */
+const outbox = Outbox.open();
 
+/**
+ * The sign-in screen. After a log-out the address is reset; after a session that ended by itself (`notice`) it
+ * stays, so that logging in again reopens the room that was open (its draft is kept too).
+ */
 function showLogin(notice?: string): void {
-  sessionStorage.removeItem(SESSION_KEY);
-  if (location.hash) history.replaceState(null, '', location.pathname);
+  if (notice === undefined && location.hash) history.replaceState(null, '', location.pathname);
   document.title = 'Parley';
   replace(root, loginView(signedIn, notice));
 }
 
 function signedIn(auth: AuthResponse): void {
-  const session: Session = { token: auth.accessToken, user: auth.user };
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
-  showApp(session);
+  void showApp(Session.signIn(auth));
 }
 
-function showApp(session: Session): void {
-  const app = new ChatApp(session.token, session.user, showLogin);
+async function showApp(session: Session): Promise<void> {
+  const app = new ChatApp(session, await outbox, showLogin);
   replace(root, app.element);
   void app.start();
 }
 
-const session = storedSession();
-if (session) showApp(session);
-else showLogin();
+void Session.restore().then((session) => (session ? showApp(session) : showLogin()));

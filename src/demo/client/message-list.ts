@@ -46,6 +46,8 @@ export interface MessageContext {
   pin(message: LocalMessage, on: boolean): void;
   openThread(message: LocalMessage): void;
   retry(message: LocalMessage): void;
+  /** Gives up a message that was not sent (it leaves the outbox). */
+  discard(message: LocalMessage): void;
 }
 
 /** The key a message keeps from its optimistic send to the server's copy: the sender's clientId, else its id. */
@@ -153,6 +155,8 @@ export class MessageList {
       message.images.map((image) => image.id),
       message.local?.state,
       message.local?.error,
+      // A waiting message says whether the browser is offline.
+      message.local?.state === 'queued' && navigator.onLine,
       message.senderId === null ? null : this.context.nameOf(message.senderId),
       message.senderId !== null && this.context.isGuest(message.senderId),
       this.context.seenLine(message),
@@ -237,17 +241,7 @@ export class MessageList {
       );
     }
 
-    if (message.local?.state === 'sending') main.append(h('p', { class: 'msg-status' }, 'Sending…'));
-    if (message.local?.state === 'failed') {
-      main.append(
-        h(
-          'p',
-          { class: 'msg-status msg-failed', role: 'alert' },
-          `Not sent: ${message.local.error ?? 'error'}. `,
-          h('button', { type: 'button', class: 'link-button', 'data-focus': 'retry', onclick: () => context.retry(message) }, 'Retry'),
-        ),
-      );
-    }
+    if (message.local) main.append(this.pendingStatus(message));
     const seenLine = context.seenLine(message);
     if (seenLine) main.append(h('p', { class: 'msg-status msg-seen' }, seenLine));
 
@@ -261,6 +255,29 @@ export class MessageList {
     element.append(avatar, main);
     if (!deleted && !message.local) element.append(this.actions(message, key, mine));
     return element;
+  }
+
+  /**
+   * The line under a message of the viewer the server has not acknowledged: sending; waiting for the connection
+   * (sent by itself later, in plain words, never the browser's network error); or refused, with the server's
+   * reason, Retry and Discard.
+   */
+  private pendingStatus(message: LocalMessage): HTMLElement {
+    const local = message.local!;
+    if (local.state === 'sending') return h('p', { class: 'msg-status' }, 'Sending…');
+    const discard = h('button', { type: 'button', class: 'link-button', 'data-focus': 'discard', onclick: () => this.context.discard(message) }, 'Discard');
+    if (local.state === 'queued') {
+      const words = navigator.onLine ? 'Not sent yet — will retry when the server can be reached. ' : 'Not sent — will retry when you are back online. ';
+      return h('p', { class: 'msg-status msg-queued', role: 'status' }, words, discard);
+    }
+    return h(
+      'p',
+      { class: 'msg-status msg-failed', role: 'alert' },
+      `Not sent: ${local.error ?? 'the server refused it'} `,
+      h('button', { type: 'button', class: 'link-button', 'data-focus': 'retry', onclick: () => this.context.retry(message) }, 'Retry'),
+      ' · ',
+      discard,
+    );
   }
 
   /**

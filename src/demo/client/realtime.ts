@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import type { Credentials } from './session';
 import type { Ack, ClientEvents, Message, ServerEvents } from './types';
 
 export type ChatSocket = Socket<ServerEvents, ClientEvents>;
@@ -11,44 +12,91 @@ export interface RealtimeHandlers {
   refused(message: string): void;
 }
 
-/** The `/chat` socket of the session: websocket only, the token in the handshake, reconnecting on its own. */
+/** While the session cannot be renewed because the server is unreachable, the socket tries again this often. */
+const REAUTH_RETRY_MS = 3000;
+
+/**
+ * The `/chat` socket of the session: websocket only, the session's current token in each handshake, reconnecting on
+ * its own. The server closes a socket when the token it connected with expires (`session.closing`, `token_expired`)
+ * or refuses a handshake with an old token (401): the socket then connects again with the renewed token, and only
+ * a session that cannot be renewed ends.
+ */
 export class Realtime {
   readonly socket: ChatSocket;
   private everConnected = false;
   private readonly delivered = new Map<string, number>();
   private readonly read = new Map<string, number>();
   private flushTimer: number | undefined;
+  /** The token of the last handshake: a refusal of an older token than the session's needs no renewal. */
+  private handshakeToken = '';
+  private tokenExpired = false;
+  private closed = false;
+  private retryTimer: number | undefined;
 
-  constructor(token: string, handlers: RealtimeHandlers) {
-    this.socket = io(`${location.origin}/chat`, { auth: { token }, transports: ['websocket'], reconnectionDelayMax: 3000 });
+  constructor(
+    private readonly credentials: Credentials,
+    private readonly handlers: RealtimeHandlers,
+  ) {
+    this.socket = io(`${location.origin}/chat`, {
+      auth: (send) => {
+        this.handshakeToken = credentials.token;
+        send({ token: this.handshakeToken });
+      },
+      transports: ['websocket'],
+      reconnectionDelayMax: 3000,
+    });
     this.socket.on('connect', () => {
       handlers.connected(this.everConnected);
       this.everConnected = true;
     });
     this.socket.on('disconnect', (reason) => {
       handlers.disconnected(reason);
+      // The server closes sockets on purpose (an expired token, a shutdown, a slow reader); socket.io does not
+      // retry those by itself.
+      if (reason !== 'io server disconnect' || this.closed) return;
+      if (this.tokenExpired) void this.reauthenticate('Your session has expired. Please log in again.');
+      else this.socket.connect();
     });
     this.socket.on('connect_error', (error) => {
       // Refused handshakes carry the HTTP status in `data`; anything else is the network, and socket.io retries.
       const data = (error as Error & { data?: { statusCode?: number; code?: string } }).data;
       if (data?.code === 'USER_BANNED') handlers.refused('Your account is banned from this server.');
       else if (data?.statusCode === 403) handlers.refused(error.message);
-      else if (data?.statusCode === 401) handlers.refused(`${error.message}. Please log in again.`);
+      else if (data?.statusCode === 401) void this.reauthenticate(`${error.message}. Please log in again.`);
     });
     this.socket.on('session.closing', ({ reason }) => {
-      if (reason === 'token_expired') handlers.refused('Your session has expired. Please log in again.');
+      if (reason === 'token_expired') this.tokenExpired = true;
       else if (reason === 'user_banned') handlers.refused('Your account is banned from this server.');
     });
+  }
+
+  /**
+   * Connects again with a token the server will take: the session's, if it was renewed since the handshake, else a
+   * renewed one. Refused for good: the session is over (`refusal` says why).
+   */
+  private async reauthenticate(refusal: string): Promise<void> {
+    this.tokenExpired = false;
+    const renewal = this.credentials.token !== this.handshakeToken ? 'renewed' : await this.credentials.renew();
+    if (this.closed) return;
+    if (renewal === 'renewed') this.socket.connect();
+    else if (renewal === 'refused') this.handlers.refused(refusal);
+    else this.retryTimer = window.setTimeout(() => void this.reauthenticate(refusal), REAUTH_RETRY_MS);
   }
 
   get connected(): boolean {
     return this.socket.connected;
   }
 
-  /** Sends a message through the socket; resolves with the server's message or rejects with its error. */
+  /**
+   * Sends a message through the socket; resolves with the server's message or rejects with its error. A connection
+   * lost before the answer rejects at once (not after the timeout): the caller sends again, with the same clientId.
+   */
   send(payload: { roomId: string; body?: string; parentId?: string; imageIds?: string[]; mentions?: string[]; clientId: string }): Promise<Message> {
     return new Promise((resolve, reject) => {
+      const lost = () => reject(new Error('The connection was lost before the server answered'));
+      this.socket.once('disconnect', lost);
       this.socket.timeout(10_000).emit('message.send', payload, (error: Error | null, ack: Ack<Message>) => {
+        this.socket.off('disconnect', lost);
         if (error) reject(new Error('The server did not answer'));
         else if (ack.ok) resolve(ack.data);
         else reject(Object.assign(new Error(ack.error.message), { status: ack.error.statusCode, code: ack.error.code, retryAfterSeconds: ack.error.retryAfterSeconds }));
@@ -85,7 +133,9 @@ export class Realtime {
   }
 
   close(): void {
+    this.closed = true;
     window.clearTimeout(this.flushTimer);
+    window.clearTimeout(this.retryTimer);
     this.socket.disconnect();
   }
 }

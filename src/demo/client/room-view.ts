@@ -6,6 +6,9 @@ import { errorText } from './errors';
 import type { ImageCache } from './images';
 import { MessageList, messageKey, type MessageContext } from './message-list';
 import type { Realtime } from './realtime';
+import { localMessage, type DeliveryUpdate, type MessageDelivery } from './delivery';
+import { draftKey } from './drafts';
+import type { OutboxEntry } from './outbox';
 import type { Changes, Image, LocalMessage, Member, Message, Room } from './types';
 import { ReportsPanel } from './reports-panel';
 import { icon } from './icons';
@@ -20,6 +23,8 @@ import { SearchPanel } from './search-panel';
 export interface RoomHost {
   api: Api;
   realtime: Realtime;
+  /** Sends the viewer's messages through the outbox. */
+  delivery: MessageDelivery;
   images: ImageCache;
   meId: string;
   /** A guest session: no uploads, blocks, reports or notification settings. */
@@ -93,6 +98,7 @@ export class RoomView {
   /** Draws the composer again when the viewer's read-only time ends. */
   private silenceTimer: number | undefined;
   private readonly stopBlocks: () => void;
+  private readonly stopDelivery: () => void;
 
   constructor(
     private readonly host: RoomHost,
@@ -112,8 +118,12 @@ export class RoomView {
       mentionCandidates: () => this.mentionCandidates(),
       onTyping: (isTyping) => host.realtime.typing(this.roomId, isTyping),
       images: !host.guest,
+      draftKey: draftKey(host.meId, room.id),
     });
     this.stopBlocks = host.blocks.subscribe(() => this.refresh());
+    // Messages still in the outbox (sent while offline, before a reload) show where they were left.
+    for (const message of host.delivery.messagesOf(room.id)) if (!message.parentId) this.messages.set(messageKey(message), message);
+    this.stopDelivery = host.delivery.subscribe((update) => this.onDelivery(update));
     this.sidePanel = h('aside', { class: 'side-panel', hidden: true });
     this.notificationMenu = new NotificationMenu(host.api, (updated) => host.roomChanged(updated));
     const column = h('section', { class: 'room-column', 'aria-labelledby': 'room-title' }, this.header, this.scroller, this.typingLine, this.composer.element);
@@ -145,6 +155,7 @@ export class RoomView {
     this.closed = true;
     this.observer.disconnect();
     this.stopBlocks();
+    this.stopDelivery();
     window.clearTimeout(this.muteTimer);
     window.clearTimeout(this.silenceTimer);
     this.composer.destroy();
@@ -397,7 +408,8 @@ export class RoomView {
       edit: (message, body) => this.edit(message, body),
       remove: (message) => void this.remove(message),
       openThread: (message) => void this.openThread(message.id),
-      retry: (message) => this.deliver(message),
+      retry: (message) => this.host.delivery.retry(message.clientId!),
+      discard: (message) => this.host.delivery.discard(message.clientId!),
     };
   }
 
@@ -689,8 +701,11 @@ export class RoomView {
       onSend: (body, images, previews, mentions) => this.send(body, images, previews, mentions, parentId),
       mentionCandidates: () => this.mentionCandidates(),
       onTyping: (isTyping) => this.host.realtime.typing(this.roomId, isTyping),
+      draftKey: draftKey(this.host.meId, this.roomId, parentId),
     });
-    this.thread = { parentId, replies: new Map(), cursor: null, list, composer, loading: true };
+    const replies = new Map<string, LocalMessage>();
+    for (const reply of this.host.delivery.messagesOf(this.roomId)) if (reply.parentId === parentId) replies.set(messageKey(reply), reply);
+    this.thread = { parentId, replies, cursor: null, list, composer, loading: true };
     this.openPanel({ kind: 'thread', parentId });
     composer.focus();
     await this.loadReplies();
@@ -732,61 +747,45 @@ export class RoomView {
 
   // ---- actions ---------------------------------------------------------------------------------------------
 
+  /** Shows the message at once ("Sending…") and hands it to the outbox, which sends it and tells how it went. */
   private send(body: string, images: Image[], previews: string[], mentions: string[], parentId?: string): void {
-    const clientId = uuid();
-    const message: LocalMessage = {
-      id: `local-${clientId}`,
+    const entry: OutboxEntry = {
+      clientId: uuid(),
+      userId: this.host.meId,
       roomId: this.roomId,
-      seq: Number.MAX_SAFE_INTEGER,
-      senderId: this.host.meId,
       body,
-      parentId: parentId ?? null,
-      replyCount: 0,
-      images: [],
-      reactions: [],
-      pinned: false,
-      mentions,
-      clientId,
+      ...(parentId && { parentId }),
+      ...(mentions.length > 0 && { mentions }),
+      ...(images.length > 0 && { imageIds: images.map((image) => image.id) }),
       createdAt: new Date().toISOString(),
-      editedAt: null,
-      deletedAt: null,
-      version: 0,
-      local: { state: 'sending', previews, imageIds: images.map((image) => image.id) },
     };
-    this.deliver(message);
+    const message = localMessage(entry, 'sending', previews);
+    const map = parentId ? this.thread?.replies : this.messages;
+    map?.set(messageKey(message), message);
+    this.refreshFor(message);
+    if (!parentId) this.scrollToBottom();
+    this.host.delivery.send(entry);
   }
 
-  /** Sends (or re-sends, with the same clientId, so never twice) an optimistic message. */
-  private deliver(message: LocalMessage): void {
-    const map = message.parentId ? this.thread?.replies : this.messages;
-    if (!map || !message.local) return;
-    const pending: LocalMessage = { ...message, local: { ...message.local, state: 'sending', error: undefined } };
-    map.set(messageKey(pending), pending);
-    this.refreshFor(pending);
-    if (!message.parentId) this.scrollToBottom();
-    const payload = {
-      roomId: this.roomId,
-      clientId: message.clientId!,
-      ...(message.body && { body: message.body }),
-      ...(message.parentId && { parentId: message.parentId }),
-      ...(message.local.imageIds.length > 0 && { imageIds: message.local.imageIds }),
-      ...(message.mentions && message.mentions.length > 0 && { mentions: message.mentions }),
-    };
-    const sent = this.host.realtime.connected ? this.host.realtime.send(payload) : this.host.api.send(this.roomId, payload);
-    sent.then(
-      (saved) => {
-        const current = map.get(messageKey(pending));
-        if (current?.local) map.set(messageKey(pending), saved);
-        else upsert(map, saved);
-        this.refreshFor(saved);
-      },
-      (error: unknown) => {
-        const current = map.get(messageKey(pending));
-        if (!current?.local) return;
-        map.set(messageKey(pending), { ...current, local: { ...current.local, state: 'failed', error: errorText(error) } });
-        this.refreshFor(pending);
-      },
-    );
+  /** How a message of the outbox fares: its state under it, then the server's copy in its place (or gone, discarded). */
+  private onDelivery(update: DeliveryUpdate): void {
+    const { entry } = update;
+    if (entry.roomId !== this.roomId) return;
+    const map = !entry.parentId ? this.messages : this.thread?.parentId === entry.parentId ? this.thread.replies : null;
+    if (!map) return;
+    const key = messageKey(localMessage(entry, 'sending', []));
+    const current = map.get(key);
+    if (update.state === 'sent') {
+      if (current?.local) map.set(key, update.message);
+      else upsert(map, update.message);
+    } else if (update.state === 'discarded') {
+      if (current?.local) map.delete(key);
+    } else {
+      // The server's copy may have come first (through the socket): it stays.
+      if (current && !current.local) return;
+      map.set(key, localMessage(entry, update.state, current?.local?.previews ?? [], update.state === 'failed' ? update.error : undefined));
+    }
+    this.refreshFor(current ?? localMessage(entry, 'sending', []));
   }
 
   private refreshFor(message: LocalMessage): void {

@@ -9,6 +9,10 @@ export interface Account {
 
 export interface AuthResponse {
   accessToken: string;
+  /** Local accounts only (guests have none): exchanged at `POST /auth/refresh` for the next access token. */
+  refreshToken?: string;
+  /** Seconds the access token is valid for (local accounts). */
+  expiresIn?: number;
   user: Account;
 }
 
@@ -222,5 +226,9 @@ export interface ClientEvents {
 
 /** A message as the client holds it: optimistic sends carry their state until the server has them. */
 export type LocalMessage = Message & {
-  local?: { state: 'sending' | 'failed'; error?: string; previews: string[]; imageIds: string[] };
+  /**
+   * A message of the viewer the server has not acknowledged yet: being sent, waiting in the outbox for the
+   * connection (`queued`), or refused by the server (`failed`, with its reason).
+   */
+  local?: { state: 'sending' | 'queued' | 'failed'; error?: string; previews: string[]; imageIds: string[] };
 };

@@ -12,6 +12,8 @@ export const CHAT_ERROR_STATUS = {
   /** A Web Push endpoint that is not an https URL on an allowed push-service host. */
   PUSH_ENDPOINT_NOT_ALLOWED: HttpStatus.BAD_REQUEST,
   UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
+  /** The standalone server's local accounts: a refresh token that is unknown, expired, used or revoked. */
+  INVALID_REFRESH_TOKEN: HttpStatus.UNAUTHORIZED,
   FORBIDDEN: HttpStatus.FORBIDDEN,
   MESSAGE_REJECTED: HttpStatus.FORBIDDEN,
   /** Banned from the room: cannot join or be added until the ban ends or is lifted. */
