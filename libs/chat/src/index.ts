@@ -78,6 +78,8 @@ export type { RecordedSystemMessage, SystemChange, SystemEvent, SystemMessageRoo
 // Errors and response shapes, as HTTP and socket clients receive them.
 export { ChatError, CHAT_ERROR_STATUS } from './common/chat-error';
 export type { ChatErrorCode } from './common/chat-error';
+export { codeOfStatus, errorBodyOf } from './common/error-body';
+export type { ErrorBody } from './common/error-body';
 // Outages: 503 with `retryAfterSeconds`; the process's database outage tracker (logs an outage once, and its end)
 // and the one mapping of infrastructure errors (database unreachable, pool exhausted, lock timeout) to those 503s.
 export { ServiceUnavailableError } from './common/service-unavailable.error';
