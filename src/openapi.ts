@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { completeOpenApiDocument } from '@parley/chat';
 
 /** The tags of the document, in the order clients list them. */
 const TAGS: Array<[name: string, description: string]> = [
@@ -27,7 +28,10 @@ function packageVersion(): string {
   return '0.0.0';
 }
 
-/** The OpenAPI document clients are generated from: bearer security, tags, stable operationIds. */
+/**
+ * The OpenAPI 3.1 document clients are generated from: bearer security (public routes say `security: []`), tags, stable
+ * operationIds, and the server as `/` (relative: the document is served by the server it describes).
+ */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Parley chat API')
@@ -36,12 +40,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '(see docs/socket-events.md). Errors have the body `ErrorResponse`.',
     )
     .setVersion(packageVersion())
+    .addServer('/', 'The server that serves this document')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   for (const [name, description] of TAGS) builder.addTag(name, description);
-  return SwaggerModule.createDocument(app, builder.build(), {
-    // Method names are only a fallback: every route names its operationId explicitly.
-    operationIdFactory: (_controllerKey, methodKey) => methodKey,
-  });
+  return completeOpenApiDocument(
+    SwaggerModule.createDocument(app, builder.build(), {
+      // Method names are only a fallback: every route names its operationId explicitly.
+      operationIdFactory: (_controllerKey, methodKey) => methodKey,
+    }),
+  );
 }
 
 /** Serves the document at /api/docs-json and Swagger UI at /api/docs. */

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponse } from '@parley/chat';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@parley/chat';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { AccountsService } from './accounts.service';
 import { AuthResponse } from './dto/auth.response';
@@ -8,19 +8,25 @@ import { CredentialsDto } from './dto/credentials.dto';
 import { GuestAuthResponse, GuestDto } from './dto/guest.dto';
 import { LocalAccountsGuard } from './local-accounts.guard';
 
+// Public routes (no bearer token: `security: []` in the document), limited per address by the throttler.
+const LOCAL_ACCOUNTS_DISABLED = { code: 'LOCAL_ACCOUNTS_DISABLED', message: 'Local accounts are disabled: this server verifies tokens of an identity provider (JWT_PUBLIC_KEY or JWT_JWKS_URI). Sign in there.' } as const;
+const THROTTLED = { code: 'RATE_LIMITED', message: 'ThrottlerException: Too Many Requests' } as const;
+
 @ApiTags('auth')
 @Controller('api/v1/auth')
 @UseGuards(ThrottlerGuard)
+@ApiErrors(LOCAL_ACCOUNTS_DISABLED, THROTTLED, 'DATABASE_UNAVAILABLE')
 export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Post('register')
-  @ApiOperation({ operationId: 'register', summary: 'Create a local account and get a token (409 when the username is taken)' })
+  @ApiOperation({
+    operationId: 'register',
+    summary: 'Create a local account and get a token (409 when the username is taken)',
+    description: 'Usernames are unique without regard to case. The token is a JWT for `Authorization: Bearer`; log in again (`createToken`) for a new one.',
+  })
   @ApiCreatedResponse({ type: AuthResponse })
-  @ApiResponse({ status: 400, description: 'Invalid username or password', type: ErrorResponse })
-  @ApiResponse({ status: 403, description: 'Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`)', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'The username is taken', type: ErrorResponse })
-  @ApiResponse({ status: 429, description: 'Too many attempts from this address', type: ErrorResponse })
+  @ApiErrors({ code: 'INVALID_INPUT', message: ['password must be longer than or equal to 8 characters'] }, { code: 'CONFLICT', message: 'That username is taken' })
   @UseGuards(LocalAccountsGuard)
   register(@Body() dto: CredentialsDto): Promise<AuthResponse> {
     return this.accounts.register(dto);
@@ -28,23 +34,26 @@ export class AccountsController {
 
   @Post('token')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'createToken', summary: 'Log in: a token for a username and password (401 when wrong)' })
+  @ApiOperation({
+    operationId: 'createToken',
+    summary: 'Log in: a token for a username and password (401 when wrong)',
+    description: 'Attempts are limited per client address (`AUTH_RATE_LIMIT` a minute).',
+  })
   @ApiOkResponse({ type: AuthResponse })
-  @ApiResponse({ status: 400, description: 'Invalid username or password format', type: ErrorResponse })
-  @ApiResponse({ status: 401, description: 'Wrong username or password', type: ErrorResponse })
-  @ApiResponse({ status: 403, description: 'Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`)', type: ErrorResponse })
-  @ApiResponse({ status: 429, description: 'Too many attempts from this address', type: ErrorResponse })
+  @ApiErrors({ code: 'INVALID_INPUT', message: ['username may contain only letters, digits, ".", "_" and "-"'] }, { code: 'UNAUTHENTICATED', message: 'Wrong username or password' })
   @UseGuards(LocalAccountsGuard)
   token(@Body() dto: CredentialsDto): Promise<AuthResponse> {
     return this.accounts.token(dto);
   }
 
   @Post('guest')
-  @ApiOperation({ operationId: 'createGuestToken', summary: 'A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS' })
+  @ApiOperation({
+    operationId: 'createGuestToken',
+    summary: 'A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS',
+    description: 'Guests join, read and send in public rooms that allow guests; everything else is 403 `GUEST_NOT_ALLOWED`.',
+  })
   @ApiCreatedResponse({ type: GuestAuthResponse })
-  @ApiResponse({ status: 400, description: 'Invalid name', type: ErrorResponse })
-  @ApiResponse({ status: 403, description: 'Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`)', type: ErrorResponse })
-  @ApiResponse({ status: 429, description: 'Too many attempts from this address', type: ErrorResponse })
+  @ApiErrors({ code: 'INVALID_INPUT', message: ['name should not be empty'] })
   @UseGuards(LocalAccountsGuard)
   guest(@Body() dto: GuestDto): Promise<GuestAuthResponse> {
     return this.accounts.guest(dto);

@@ -86,6 +86,11 @@ export { ServiceUnavailableError } from './common/service-unavailable.error';
 export type { RetryLaterCode } from './common/service-unavailable.error';
 export { DatabaseOutage, databaseOutage, isDatabaseUnavailable, serviceUnavailableOf } from './common/database-outage';
 export { ErrorResponse } from './common/dto/error.response';
+// OpenAPI: `@ApiErrors(...codes)` documents a host route's errors like the chat's; `completeOpenApiDocument` turns the
+// document SwaggerModule builds into the OpenAPI 3.1 one the chat's clients are generated from (see the README).
+export { ApiErrors } from './common/api-error-responses';
+export type { ApiErrorCase } from './common/api-error-responses';
+export { completeOpenApiDocument } from './common/openapi-document';
 // The chat's input rules, for the host's own routes: the validation pipe of the chat routes (unknown fields, depth
 // and `__proto__` keys refused; 400 `INVALID_INPUT`), the text rule of its DTOs (no control characters, lengths in
 // code points as PostgreSQL counts them), and the depth/key check alone, to run right after a JSON parser.

@@ -6,7 +6,7 @@ import { CHAT_ERROR_STATUS, type ChatErrorCode } from '../chat-error';
  * `INVALID_INPUT`, and their `message` lists every problem, each naming its field).
  */
 export class ErrorResponse {
-  @ApiProperty({ type: 'integer', example: 404 })
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599, example: 404 })
   statusCode: number;
 
   @ApiProperty({
@@ -21,4 +21,7 @@ export class ErrorResponse {
 
   @ApiPropertyOptional({ enum: Object.keys(CHAT_ERROR_STATUS), enumName: 'ChatErrorCode', example: 'ROOM_NOT_FOUND' })
   code?: ChatErrorCode;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 86_400, description: 'Seconds to wait before retrying (429 and 503; also the `Retry-After` header)', example: 3 })
+  retryAfterSeconds?: number;
 }
