@@ -19,6 +19,16 @@ const TAGS: Array<[name: string, description: string]> = [
   ['health', 'Liveness of the server and what it depends on'],
 ];
 
+/**
+ * The request bodies the local accounts' operations show (the chat's own are in the library): they work when sent
+ * as they are, in this order (the log-in uses the account the registration made).
+ */
+const AUTH_REQUEST_EXAMPLES = {
+  register: { username: 'ann', password: 'correct horse battery' },
+  createToken: { username: 'ann', password: 'correct horse battery' },
+  createGuestToken: { name: 'Visitor' },
+};
+
 /** The version of the package this server is built from (package.json, found from here or from dist/src). */
 function packageVersion(): string {
   for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
@@ -48,6 +58,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       // Method names are only a fallback: every route names its operationId explicitly.
       operationIdFactory: (_controllerKey, methodKey) => methodKey,
     }),
+    { requestExamples: AUTH_REQUEST_EXAMPLES },
   );
 }
 

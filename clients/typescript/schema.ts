@@ -12,8 +12,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 200 `{ status: "ok" }` when the database and, when configured, Redis answer; 503 otherwise, `details.redis`
-         *     saying `connection: "unavailable"` and `since` when during a Redis outage.
+         * Combined check: 200 when the database and (when configured) Redis answer, 503 otherwise
+         * @description The contract's health check (terminus's body: `status`, `info`, `error`, `details`). A load balancer that must keep a node without Redis in rotation uses `/health/ready`.
          */
         get: operations["health"];
         put?: never;
@@ -31,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers (no dependency is checked) */
+        /**
+         * Liveness: the process answers (no dependency is checked)
+         * @description Always 200 while the process serves HTTP: restarting a node because a dependency is away never helps.
+         */
         get: operations["healthLive"];
         put?: never;
         post?: never;
@@ -48,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 503 when the database is away or the node is shutting down */
+        /**
+         * Readiness: 503 when the database is away or the node is shutting down
+         * @description Redis away (`degraded`) and load (`overloaded`, with figures in `load`) are reported with 200, so that every node under the same storm stays in rotation.
+         */
         get: operations["healthReady"];
         put?: never;
         post?: never;
@@ -67,7 +73,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a local account and get a token (409 when the username is taken) */
+        /**
+         * Create a local account and get a token (409 when the username is taken)
+         * @description Usernames are unique without regard to case. The token is a JWT for `Authorization: Bearer`; log in again (`createToken`) for a new one.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -84,7 +93,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in: a token for a username and password (401 when wrong) */
+        /**
+         * Log in: a token for a username and password (401 when wrong)
+         * @description Attempts are limited per client address (`AUTH_RATE_LIMIT` a minute).
+         */
         post: operations["createToken"];
         delete?: never;
         options?: never;
@@ -101,7 +113,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS */
+        /**
+         * A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS
+         * @description Guests join, read and send in public rooms that allow guests; everything else is 403 `GUEST_NOT_ALLOWED`.
+         */
         post: operations["createGuestToken"];
         delete?: never;
         options?: never;
@@ -116,7 +131,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Local accounts whose username starts with q (case-insensitive), at most 20 */
+        /**
+         * Local accounts whose username starts with q (case-insensitive), at most 20
+         * @description To pick room members by name; any token the chat accepts will do, except a guest's.
+         */
         get: operations["searchUsers"];
         put?: never;
         post?: never;
@@ -133,10 +151,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My rooms (newest activity first) or public rooms */
+        /**
+         * My rooms (newest activity first) or public rooms
+         * @description The caller's rooms (`scope=mine`, newest activity first) or the public group rooms anybody may join (`scope=public`), a page at a time: pass `nextCursor` back as `cursor` for the next page.
+         */
         get: operations["listRooms"];
         put?: never;
-        /** Create a group room, or open the direct room with one user (200 when it exists) */
+        /**
+         * Create a group room, or open the direct room with one user (200 when it exists)
+         * @description A group room gets the caller as its owner and `memberIds` as members. A direct room names exactly one other user and is created once per pair: asking again answers 200 with the existing room.
+         */
         post: operations["createRoom"];
         delete?: never;
         options?: never;
@@ -151,15 +175,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A room the caller can see
+         * @description A room the caller is a member of, or a public group room. Anything else is 404, whether it exists or not.
+         */
         get: operations["getRoom"];
-        /** Replace the room fields (owner and admins) */
+        /**
+         * Replace the room fields (owner and admins)
+         * @description Every editable field is set: a field left out takes its default (no description, not public, no guests, no picture).
+         */
         put: operations["replaceRoom"];
         post?: never;
-        /** Delete the room and everything in it (owner) */
+        /**
+         * Delete the room and everything in it (owner)
+         * @description Deletes the room with its messages and members; members receive `room.deleted`. Direct rooms cannot be deleted.
+         */
         delete: operations["deleteRoom"];
         options?: never;
         head?: never;
-        /** Change some of the room fields (owner and admins) */
+        /**
+         * Change some of the room fields (owner and admins)
+         * @description Only the fields sent change. `slowModeSeconds` and `frozen` are moderation settings; `allowGuests` needs a public room.
+         */
         patch: operations["updateRoom"];
         trace?: never;
     };
@@ -172,7 +209,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join a public group room */
+        /**
+         * Join a public group room
+         * @description Anybody authenticated may join a public group room (a guest only when the room allows guests).
+         */
         post: operations["joinRoom"];
         delete?: never;
         options?: never;
@@ -189,7 +229,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave a group room (the owner hands ownership over first) */
+        /**
+         * Leave a group room (the owner hands ownership over first)
+         * @description The caller stops being a member. Direct rooms cannot be left; the owner hands ownership over (PATCH a member's role to owner) or deletes the room.
+         */
         post: operations["leaveRoom"];
         delete?: never;
         options?: never;
@@ -206,7 +249,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mute the room for the caller: notification level `none` (no push notifications) */
+        /**
+         * Mute the room for the caller: notification level `none` (no push notifications)
+         * @description Sets the caller's notification level in the room to `none`: no push notifications for it. Takes no body.
+         */
         post: operations["muteRoom"];
         delete?: never;
         options?: never;
@@ -223,7 +269,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Unmute the room for the caller: notification level `all`, `mutedUntil` cleared */
+        /**
+         * Unmute the room for the caller: notification level `all`, `mutedUntil` cleared
+         * @description Sets the caller's notification level to `all` and clears `mutedUntil`. Takes no body.
+         */
         post: operations["unmuteRoom"];
         delete?: never;
         options?: never;
@@ -239,7 +288,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** The caller's notification level in the room, and an optional mute until a time */
+        /**
+         * The caller's notification level in the room, and an optional mute until a time
+         * @description `all`: every message; `mentions`: only messages that mention the caller; `none`: nothing. `mutedUntil` silences everything until that time.
+         */
         put: operations["setRoomNotifications"];
         post?: never;
         delete?: never;
@@ -275,9 +327,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Members of a room
+         * @description Every member with their role, read pointers, silence and online state, a page at a time.
+         */
         get: operations["listMembers"];
         put?: never;
-        /** Add a member (owner and admins; never to a direct room) */
+        /**
+         * Add a member (owner and admins; never to a direct room)
+         * @description Owners and admins add plain members; only the owner adds admins. A banned user cannot be added until the ban ends.
+         */
         post: operations["addMember"];
         delete?: never;
         options?: never;
@@ -292,14 +351,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * One member of a room
+         * @description One member of a room the caller is in: 404 when that user is not a member.
+         */
         get: operations["getMember"];
         put?: never;
         post?: never;
-        /** Remove a member (owner/admin), or leave (yourself) */
+        /**
+         * Remove a member (owner/admin), or leave (yourself)
+         * @description Owners and admins remove members (admins only plain members); any member removes themself, which is leaving.
+         */
         delete: operations["removeMember"];
         options?: never;
         head?: never;
-        /** Change a member's role (owner; role owner hands ownership over) and/or silence them until a time (owner and admins) */
+        /**
+         * Change a member's role (owner; role owner hands ownership over) and/or silence them until a time (owner and admins)
+         * @description The owner changes roles (making another member owner hands ownership over); owners and admins silence members until a time (`silencedUntil`, null lifts it).
+         */
         patch: operations["updateMember"];
         trace?: never;
     };
@@ -310,10 +379,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Top-level messages newest first, or one thread (?parentId=) oldest first */
+        /**
+         * Top-level messages newest first, or one thread (?parentId=) oldest first
+         * @description Top-level messages, newest first, or with `parentId` one thread, oldest first. `beforeSeq`/`afterSeq` page by seq, `q` searches the text (case-insensitive), `senderId`, `createdAfter` and `createdBefore` filter. Deleted messages stay as tombstones.
+         */
         get: operations["listMessages"];
         put?: never;
-        /** Send a message (200 with the first message when the clientId was used) */
+        /**
+         * Send a message (200 with the first message when the clientId was used)
+         * @description A body, images or both. `clientId` (unique per sender) makes a retry safe: sending again with the same clientId answers 200 with the first message. `parentId` replies in the thread of a top-level message; `mentions` names members.
+         */
         post: operations["createMessage"];
         delete?: never;
         options?: never;
@@ -328,15 +403,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * One message of a room
+         * @description A message of a room the caller is a member of; a deleted one is a tombstone (empty body, no images, `deletedAt` set).
+         */
         get: operations["getMessage"];
-        /** Edit a message (sender only); same as PATCH */
+        /**
+         * Edit a message (sender only); same as PATCH
+         * @description Same as PATCH: the body is the whole editable content of a message.
+         */
         put: operations["replaceMessage"];
         post?: never;
-        /** Delete as a tombstone (sender, owner, admins) */
+        /**
+         * Delete as a tombstone (sender, owner, admins)
+         * @description The message stays in the history as a tombstone (empty body, no images, `deletedAt` set). Its sender, the owner and admins may delete it.
+         */
         delete: operations["deleteMessage"];
         options?: never;
         head?: never;
-        /** Edit a message (sender only) */
+        /**
+         * Edit a message (sender only)
+         * @description The sender changes the body (and mentions); `editedAt` is set and the earlier text is kept in the history.
+         */
         patch: operations["updateMessage"];
         trace?: never;
     };
@@ -347,7 +435,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Earlier versions of an edited message (sender, owner, admins) */
+        /**
+         * Earlier versions of an edited message (sender, owner, admins)
+         * @description The texts a message had before each edit, newest first. Its sender, the owner and admins may read it.
+         */
         get: operations["getMessageHistory"];
         put?: never;
         post?: never;
@@ -365,10 +456,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add the caller's reaction (URL-encode the emoji) */
+        /**
+         * Add the caller's reaction (URL-encode the emoji)
+         * @description One reaction per user, emoji and message; adding it again changes nothing. The emoji goes URL-encoded in the path.
+         */
         put: operations["addReaction"];
         post?: never;
-        /** Remove the caller's reaction */
+        /**
+         * Remove the caller's reaction
+         * @description Removing a reaction the caller did not give changes nothing.
+         */
         delete: operations["removeReaction"];
         options?: never;
         head?: never;
@@ -384,7 +481,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark read up to seq (never moves backwards) */
+        /**
+         * Mark read up to seq (never moves backwards)
+         * @description Moves the caller's read pointer to `seq` (never backwards); other members receive a `receipt` event.
+         */
         post: operations["markRoomRead"];
         delete?: never;
         options?: never;
@@ -401,7 +501,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The client has received up to seq (never moves backwards) */
+        /**
+         * The client has received up to seq (never moves backwards)
+         * @description Moves the caller's delivery pointer to `seq` (never backwards).
+         */
         post: operations["markRoomDelivered"];
         delete?: never;
         options?: never;
@@ -418,7 +521,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark read up to the newest of these messages */
+        /**
+         * Mark read up to the newest of these messages
+         * @description Marks read up to the newest (highest seq) of the given messages of the room.
+         */
         post: operations["markMessagesSeen"];
         delete?: never;
         options?: never;
@@ -433,7 +539,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who has seen and received the message */
+        /**
+         * Who has seen and received the message
+         * @description Members whose read or delivery pointer has reached the message; its sender is never listed.
+         */
         get: operations["getMessageReceipts"];
         put?: never;
         post?: never;
@@ -452,7 +561,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pin a message (owner and admins) */
+        /**
+         * Pin a message (owner and admins)
+         * @description Pinned messages are listed by `GET /pins`; pinning again changes nothing.
+         */
         post: operations["pinMessage"];
         delete?: never;
         options?: never;
@@ -469,7 +581,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Unpin a message (owner and admins) */
+        /**
+         * Unpin a message (owner and admins)
+         * @description Unpinning a message that is not pinned changes nothing.
+         */
         post: operations["unpinMessage"];
         delete?: never;
         options?: never;
@@ -484,7 +599,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pinned messages, most recently pinned first */
+        /**
+         * Pinned messages, most recently pinned first
+         * @description Pinned messages of the room, most recently pinned first, a page at a time.
+         */
         get: operations["listPins"];
         put?: never;
         post?: never;
@@ -501,10 +619,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My uploaded images, newest first */
+        /**
+         * My uploaded images, newest first
+         * @description Images the caller uploaded, newest first, a page at a time.
+         */
         get: operations["listImages"];
         put?: never;
-        /** Upload a PNG, JPEG, WebP or GIF image (multipart field `file`) */
+        /**
+         * Upload a PNG, JPEG, WebP or GIF image (multipart field `file`)
+         * @description The type is read from the bytes (PNG, JPEG, WebP or GIF); a WebP thumbnail is made. Attach the image to a message with `imageIds`, or use it as a room picture.
+         */
         post: operations["uploadImage"];
         delete?: never;
         options?: never;
@@ -519,11 +643,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An image I uploaded or that is attached to a message in one of my rooms */
+        /**
+         * An image I uploaded or that is attached to a message in one of my rooms
+         * @description The metadata of an image with its `url` and `thumbnailUrl`.
+         */
         get: operations["getImage"];
         put?: never;
         post?: never;
-        /** Delete an image (uploader): it disappears from the messages that showed it */
+        /**
+         * Delete an image (uploader): it disappears from the messages that showed it
+         * @description Only its uploader deletes an image; messages that showed it show it no more.
+         */
         delete: operations["deleteImage"];
         options?: never;
         head?: never;
@@ -537,7 +667,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The image file, without metadata */
+        /**
+         * The image file, without metadata
+         * @description The bytes, with `ETag` (send it back in `If-None-Match` for a 304), `Cache-Control` (private: the file is not public) and `Content-Disposition` (inline, with a file name).
+         */
         get: operations["getImageFile"];
         put?: never;
         post?: never;
@@ -554,7 +687,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A WebP thumbnail of the image */
+        /**
+         * A WebP thumbnail of the image
+         * @description A WebP thumbnail, with the same caching headers as the file.
+         */
         get: operations["getImageThumbnail"];
         put?: never;
         post?: never;
@@ -571,7 +707,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Online state of users who share a room with the caller */
+        /**
+         * Online state of users who share a room with the caller
+         * @description Online state and last seen time of the given users; users who share no room with the caller (or who blocked them) are left out.
+         */
         get: operations["getPresence"];
         put?: never;
         post?: never;
@@ -588,10 +727,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller’s devices */
+        /**
+         * The caller’s devices
+         * @description The devices the caller registered.
+         */
         get: operations["listDevices"];
         put?: never;
-        /** Register a push target: an FCM token or a Web Push subscription (200 when it was registered already) */
+        /**
+         * Register a push target: an FCM token or a Web Push subscription (200 when it was registered already)
+         * @description An FCM registration token, or a Web Push subscription whose endpoint is an https URL of an allowed push service. Registering the same token or endpoint again answers 200 with that device.
+         */
         post: operations["registerDevice"];
         delete?: never;
         options?: never;
@@ -609,7 +754,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Stop pushing to one of the caller’s devices */
+        /**
+         * Stop pushing to one of the caller’s devices
+         * @description The device gets no more pushes; another user's device is 404.
+         */
         delete: operations["deleteDevice"];
         options?: never;
         head?: never;
@@ -623,7 +771,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the server can push: Web Push (with its VAPID public key) and FCM */
+        /**
+         * What the server can push: Web Push (with its VAPID public key) and FCM
+         * @description Whether the server can send Web Push (and its VAPID public key, for `PushManager.subscribe`) and FCM.
+         */
         get: operations["getNotificationConfig"];
         put?: never;
         post?: never;
@@ -640,7 +791,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The room's active bans (owner and admins) */
+        /**
+         * The room's active bans (owner and admins)
+         * @description Bans in force in the room, newest first, a page at a time.
+         */
         get: operations["listBans"];
         put?: never;
         post?: never;
@@ -658,10 +812,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Ban a user from the room, removing them if they are a member; again: new reason and end (owner and admins) */
+        /**
+         * Ban a user from the room, removing them if they are a member; again: new reason and end (owner and admins)
+         * @description The user is removed from the room (if a member) and cannot join or be added until `until` passes or the ban is lifted. Admins cannot ban the owner or other admins.
+         */
         put: operations["banUser"];
         post?: never;
-        /** Lift a ban (owner and admins) */
+        /**
+         * Lift a ban (owner and admins)
+         * @description The user may join again (they are not added back).
+         */
         delete: operations["unbanUser"];
         options?: never;
         head?: never;
@@ -677,7 +837,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report a message to the room's owner and admins (once per member and message) */
+        /**
+         * Report a message to the room's owner and admins (once per member and message)
+         * @description Any member reports a message once; the owner and admins see it in `GET /reports`.
+         */
         post: operations["reportMessage"];
         delete?: never;
         options?: never;
@@ -692,7 +855,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The room's open reports, newest first (owner and admins) */
+        /**
+         * The room's open reports, newest first (owner and admins)
+         * @description Reports not resolved yet, newest first, a page at a time.
+         */
         get: operations["listReports"];
         put?: never;
         post?: never;
@@ -711,7 +877,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resolve a report of the room (owner and admins) */
+        /**
+         * Resolve a report of the room (owner and admins)
+         * @description The report leaves the open list; `resolvedAt` is set.
+         */
         post: operations["resolveReport"];
         delete?: never;
         options?: never;
@@ -726,7 +895,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every room of the server, any visibility (administrators) */
+        /**
+         * Every room of the server, any visibility (administrators)
+         * @description Every room, whatever its visibility; `q` matches titles.
+         */
         get: operations["listAdminRooms"];
         put?: never;
         post?: never;
@@ -743,11 +915,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Any room (administrators) */
+        /**
+         * Any room (administrators)
+         * @description Any room, with `me` null when the administrator is not a member.
+         */
         get: operations["getAdminRoom"];
         put?: never;
         post?: never;
-        /** Delete any room, direct rooms included (administrators) */
+        /**
+         * Delete any room, direct rooms included (administrators)
+         * @description Deletes a room of any type with its messages and members.
+         */
         delete: operations["deleteAdminRoom"];
         options?: never;
         head?: never;
@@ -764,7 +942,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete any message as a tombstone (administrators) */
+        /**
+         * Delete any message as a tombstone (administrators)
+         * @description The message becomes a tombstone, as when its room's owner deletes it.
+         */
         delete: operations["deleteAdminMessage"];
         options?: never;
         head?: never;
@@ -778,7 +959,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open reports of every room, newest first (administrators) */
+        /**
+         * Open reports of every room, newest first (administrators)
+         * @description Open reports of every room, newest first.
+         */
         get: operations["listAdminReports"];
         put?: never;
         post?: never;
@@ -797,7 +981,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resolve a report of any room (administrators) */
+        /**
+         * Resolve a report of any room (administrators)
+         * @description The report leaves the open lists.
+         */
         post: operations["resolveAdminReport"];
         delete?: never;
         options?: never;
@@ -813,10 +1000,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Ban a user from the whole server: every request 403 USER_BANNED, sockets cut (administrators) */
+        /**
+         * Ban a user from the whole server: every request 403 USER_BANNED, sockets cut (administrators)
+         * @description Every request of the user is refused with 403 `USER_BANNED` until `until` (or for good), and their sockets are disconnected on every node.
+         */
         put: operations["banUserServerWide"];
         post?: never;
-        /** Lift a user's server-wide ban (administrators) */
+        /**
+         * Lift a user's server-wide ban (administrators)
+         * @description The user may use the server again.
+         */
         delete: operations["unbanUserServerWide"];
         options?: never;
         head?: never;
@@ -830,7 +1023,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything the chat stores about a user, as JSON (administrators) */
+        /**
+         * Everything the chat stores about a user, as JSON (administrators)
+         * @description Profile, memberships, messages, images, devices, reports and bans of one user, for a data subject request.
+         */
         get: operations["exportUser"];
         put?: never;
         post?: never;
@@ -850,7 +1046,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Erase a user: messages become tombstones without content, uploads, devices and memberships go (administrators) */
+        /**
+         * Erase a user: messages become tombstones without content, uploads, devices and memberships go (administrators)
+         * @description Messages become tombstones with their content removed (whatever the retention option), images and devices are deleted, memberships removed.
+         */
         delete: operations["eraseUser"];
         options?: never;
         head?: never;
@@ -864,7 +1063,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every moderation and administration action, newest first (administrators) */
+        /**
+         * Every moderation and administration action, newest first (administrators)
+         * @description Every moderation and administration action, room-level ones included, newest first.
+         */
         get: operations["listAuditLog"];
         put?: never;
         post?: never;
@@ -881,7 +1083,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The users the caller blocked, newest first */
+        /**
+         * The users the caller blocked, newest first
+         * @description Users the caller blocked; clients hide their messages.
+         */
         get: operations["listBlocks"];
         put?: never;
         post?: never;
@@ -899,10 +1104,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Block a user: they can no longer open a direct room with you, add you to rooms, write in your direct room, or see your presence */
+        /**
+         * Block a user: they can no longer open a direct room with you, add you to rooms, write in your direct room, or see your presence
+         * @description A blocked user cannot open a direct room with the caller, add them to rooms, send in their direct room or see their presence. Blocking again changes nothing.
+         */
         put: operations["blockUser"];
         post?: never;
-        /** Unblock a user (nothing happens when they are not blocked) */
+        /**
+         * Unblock a user (nothing happens when they are not blocked)
+         * @description Unblocking a user who is not blocked changes nothing.
+         */
         delete: operations["unblockUser"];
         options?: never;
         head?: never;
@@ -952,6 +1163,29 @@ export interface components {
             redis: "up" | "down" | "not_configured";
             load: components["schemas"]["ReadinessLoad"];
         };
+        /** @enum {string} */
+        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "BANNED" | "SILENCED" | "ROOM_FROZEN" | "BLOCKED" | "GUEST_NOT_ALLOWED" | "USER_BANNED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "REPORT_NOT_FOUND" | "BAN_NOT_FOUND" | "DEVICE_NOT_FOUND" | "NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SLOW_MODE" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY" | "INTERNAL";
+        ErrorResponse: {
+            /** @example 404 */
+            statusCode: number;
+            /**
+             * @description What went wrong; a list of every invalid field for validation errors
+             * @example Room not found
+             */
+            message: string | string[];
+            /**
+             * @description The HTTP reason phrase
+             * @example Not Found
+             */
+            error: string;
+            /** @example ROOM_NOT_FOUND */
+            code?: components["schemas"]["ChatErrorCode"];
+            /**
+             * @description Seconds to wait before retrying (429 and 503; also the `Retry-After` header)
+             * @example 3
+             */
+            retryAfterSeconds?: number;
+        };
         CredentialsDto: {
             /** @description 3 to 32 letters, digits, `.`, `_` or `-`; unique without regard to case. */
             username: string;
@@ -969,24 +1203,6 @@ export interface components {
             /** @description A JWT for `Authorization: Bearer` and the socket handshake (`sub` = user id, `name` = username). */
             accessToken: string;
             user: components["schemas"]["AccountResponse"];
-        };
-        /** @enum {string} */
-        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "BANNED" | "SILENCED" | "ROOM_FROZEN" | "BLOCKED" | "GUEST_NOT_ALLOWED" | "USER_BANNED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "REPORT_NOT_FOUND" | "BAN_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SLOW_MODE" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
-        ErrorResponse: {
-            /** @example 404 */
-            statusCode: number;
-            /**
-             * @description What went wrong; a list of every invalid field for validation errors
-             * @example Room not found
-             */
-            message: string | string[];
-            /**
-             * @description The HTTP reason phrase
-             * @example Not Found
-             */
-            error: string;
-            /** @example ROOM_NOT_FOUND */
-            code?: components["schemas"]["ChatErrorCode"];
         };
         GuestDto: {
             /** @description Shown to the other members as given (trimmed), marked as a guest; 1 to 200 characters, not only spaces. */
@@ -1157,10 +1373,7 @@ export interface components {
             /** @description Group rooms only; a direct room's title is the other member's name. */
             title?: string;
             description?: string;
-            /**
-             * @description Group rooms only: listed in `GET /rooms?scope=public` and joinable by anyone.
-             * @default false
-             */
+            /** @description Group rooms only: listed in `GET /rooms?scope=public` and joinable by anyone. Default false. */
             isPublic?: boolean;
             /** @description The other members (the caller is added as owner, or as the other side of a direct room). */
             memberIds: string[];
@@ -1188,14 +1401,11 @@ export interface components {
         };
         ReplaceRoomDto: {
             title: string;
-            /** @default  */
+            /** @description Default: empty */
             description?: string;
-            /** @default false */
+            /** @description Default: false */
             isPublic?: boolean;
-            /**
-             * @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests
-             * @default false
-             */
+            /** @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests. Default: false */
             allowGuests?: boolean;
             /**
              * Format: uuid
@@ -1259,8 +1469,7 @@ export interface components {
         AddMemberDto: {
             userId: string;
             /**
-             * @description Default `member`; only the owner may add an admin. Ownership is handed over with PATCH, not given here.
-             * @default member
+             * @description Default: member
              * @enum {string}
              */
             role?: "admin" | "member";
@@ -1834,6 +2043,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ann",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CredentialsDto"];
             };
         };
@@ -1846,7 +2061,11 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Invalid username or password */
+            /**
+             * @description `INVALID_INPUT`: password must be longer than or equal to 8 characters
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1855,7 +2074,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            /** @description `LOCAL_ACCOUNTS_DISABLED`: Local accounts are disabled: this server verifies tokens of an identity provider (JWT_PUBLIC_KEY or JWT_JWKS_URI). Sign in there. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1864,7 +2083,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The username is taken */
+            /** @description `CONFLICT`: That username is taken */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1873,9 +2092,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many attempts from this address */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: ThrottlerException: Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1893,6 +2134,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ann",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CredentialsDto"];
             };
         };
@@ -1905,7 +2152,11 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Invalid username or password format */
+            /**
+             * @description `INVALID_INPUT`: username may contain only letters, digits, ".", "_" and "-"
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1914,7 +2165,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Wrong username or password */
+            /** @description `UNAUTHENTICATED`: Wrong username or password */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1923,7 +2174,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            /** @description `LOCAL_ACCOUNTS_DISABLED`: Local accounts are disabled: this server verifies tokens of an identity provider (JWT_PUBLIC_KEY or JWT_JWKS_URI). Sign in there. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1932,9 +2183,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many attempts from this address */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: ThrottlerException: Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1952,6 +2225,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Visitor"
+                 *     }
+                 */
                 "application/json": components["schemas"]["GuestDto"];
             };
         };
@@ -1964,7 +2242,11 @@ export interface operations {
                     "application/json": components["schemas"]["GuestAuthResponse"];
                 };
             };
-            /** @description Invalid name */
+            /**
+             * @description `INVALID_INPUT`: name should not be empty
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1973,7 +2255,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            /** @description `LOCAL_ACCOUNTS_DISABLED`: Local accounts are disabled: this server verifies tokens of an identity provider (JWT_PUBLIC_KEY or JWT_JWKS_URI). Sign in there. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1982,9 +2264,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many attempts from this address */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: ThrottlerException: Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2015,7 +2319,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserSearchResponse"];
                 };
             };
-            /** @description Invalid query */
+            /** @description `INVALID_INPUT`: q must be longer than or equal to 1 characters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2024,7 +2328,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2033,9 +2337,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2065,7 +2384,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: scope must be one of the following values: mine, public */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2074,9 +2393,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2094,6 +2433,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "group",
+                 *       "title": "Design team",
+                 *       "description": "Mockups and reviews",
+                 *       "isPublic": false,
+                 *       "memberIds": [
+                 *         "user-2",
+                 *         "user-3"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRoomDto"];
             };
         };
@@ -2116,7 +2467,13 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: title must be shorter than or equal to 200 characters
+             *
+             *     `INVALID_INPUT`: A direct room has no picture of its own
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2125,7 +2482,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2134,7 +2491,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `BLOCKED`: This user has blocked you
+             *
+             *     `BANNED`: Banned from this room: user-17
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2143,7 +2508,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description A member id names no known user (USER_NOT_FOUND; only when the host can tell: resolveUsers) */
+            /** @description `USER_NOT_FOUND`: No user has the id user-42 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2152,9 +2517,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many rooms created by the caller: retry after `Retry-After` seconds */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many rooms created: retry in 30 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2182,7 +2569,16 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2191,9 +2587,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2213,6 +2629,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "Design team",
+                 *       "description": "Mockups and reviews",
+                 *       "isPublic": true,
+                 *       "allowGuests": false,
+                 *       "imageId": null
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReplaceRoomDto"];
             };
         };
@@ -2225,7 +2650,13 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: title should not be empty
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2234,7 +2665,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2243,7 +2674,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can edit this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2252,9 +2687,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2281,7 +2736,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2290,7 +2754,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner can delete this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2299,9 +2767,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2321,6 +2800,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "Design team (archive)",
+                 *       "slowModeSeconds": 10
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateRoomDto"];
             };
         };
@@ -2333,7 +2818,13 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: slowModeSeconds must not be greater than 3600
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2342,7 +2833,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2351,7 +2842,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can edit this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2360,9 +2855,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2390,7 +2905,16 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2399,7 +2923,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only public group rooms can be joined
+             *
+             *     `BANNED`: Banned from this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2408,7 +2938,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2417,7 +2947,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Already a member */
+            /** @description `ALREADY_MEMBER`: You are already a member of this room */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2426,9 +2956,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many members added or rooms joined by the caller: retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: Too many members added: retry in 6 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2455,7 +2998,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2464,7 +3016,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Nobody can leave a direct room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2473,7 +3029,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2482,9 +3038,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The owner must hand ownership over first */
+            /** @description `CONFLICT`: The owner must hand ownership to another member (PATCH their role to owner) or delete the room before leaving */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2512,7 +3079,11 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description A body with any field: the route takes none */
+            /**
+             * @description `INVALID_INPUT`: property reason should not exist
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2521,7 +3092,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2530,9 +3101,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2560,7 +3151,11 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description A body with any field: the route takes none */
+            /**
+             * @description `INVALID_INPUT`: property reason should not exist
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2569,7 +3164,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2578,9 +3173,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2600,6 +3215,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "level": "mentions",
+                 *       "mutedUntil": null
+                 *     }
+                 */
                 "application/json": components["schemas"]["RoomNotificationsDto"];
             };
         };
@@ -2613,7 +3234,13 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: level must be one of the following values: all, mentions, none
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2622,7 +3249,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2631,9 +3258,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2666,7 +3322,13 @@ export interface operations {
                     "application/json": components["schemas"]["ChangesResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: since must not be less than 0
+             *
+             *     `INVALID_INPUT`: cursor does not belong to this since: send the version of the page that gave it
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2675,7 +3337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2684,9 +3346,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2717,7 +3399,11 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2726,7 +3412,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2735,9 +3421,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2757,6 +3463,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "userId": "user-4",
+                 *       "role": "member"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddMemberDto"];
             };
         };
@@ -2769,7 +3481,13 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: userId should not be empty
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2778,7 +3496,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2787,7 +3505,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can add members
+             *
+             *     `BANNED`: Banned from this room
+             *
+             *     `BLOCKED`: This user has blocked you
+             *
+             *     `GUEST_NOT_ALLOWED`: Guests can only be plain members of public rooms that allow guests
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2796,7 +3524,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `USER_NOT_FOUND`: No user has the id user-42
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2805,7 +3537,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Already a member */
+            /** @description `ALREADY_MEMBER`: That user is already a member of this room */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2814,9 +3546,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many members added or rooms joined by the caller: retry after `Retry-After` seconds */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many members added: retry in 6 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2845,7 +3599,16 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2854,9 +3617,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MEMBER_NOT_FOUND`: Member not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2884,7 +3671,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2893,7 +3689,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Nobody can be removed from a direct room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2902,7 +3702,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MEMBER_NOT_FOUND`: Member not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2911,9 +3715,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The owner must hand ownership over first */
+            /** @description `CONFLICT`: The owner must hand ownership to another member (PATCH their role to owner) before leaving */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2934,6 +3749,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin",
+                 *       "silencedUntil": null
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateMemberDto"];
             };
         };
@@ -2946,7 +3767,13 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: Give role, silencedUntil or both
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2955,7 +3782,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2964,7 +3791,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not allowed: roles are the owner's; admins silence plain members only; nobody silences themself; never in direct rooms */
+            /**
+             * @description `FORBIDDEN`: Only the owner can change roles
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2973,7 +3804,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MEMBER_NOT_FOUND`: Member not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2982,9 +3817,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The owner cannot step down without handing ownership over */
+            /** @description `CONFLICT`: The owner cannot step down without handing ownership to another member */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3022,7 +3877,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessagePageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: beforeSeq must not be less than 1
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3031,7 +3890,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3040,9 +3899,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3062,6 +3941,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Hello, team!",
+                 *       "clientId": "c2f1b9e4-send-1"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateMessageDto"];
             };
         };
@@ -3084,7 +3969,17 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: parentId must be a message of this room
+             *
+             *     `INVALID_INPUT`: A message needs a body or images
+             *
+             *     `INVALID_MENTION`: mentions must name members of the room
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3093,7 +3988,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3102,7 +3997,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Refused by the host application (`beforeMessageSend`), the caller is silenced (`SILENCED`), or the room is frozen (`ROOM_FROZEN`) */
+            /**
+             * @description `SILENCED`: You are silenced in this room
+             *
+             *     `ROOM_FROZEN`: This room is frozen: only the owner and admins can send
+             *
+             *     `BLOCKED`: This user has blocked you
+             *
+             *     `MESSAGE_REJECTED`: Links are not allowed here
+             *
+             *     `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3111,7 +4018,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3120,7 +4027,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The clientId was already used in another room */
+            /** @description `CONFLICT`: This clientId was already used for a message in another room */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3129,13 +4036,43 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /**
-             * @description Too many messages from the caller (HTTP and socket together): retry after `Retry-After` seconds
+             * @description `RATE_LIMITED`: Too many messages: retry in 1 s
              *
-             *     Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), slow mode (`SLOW_MODE`, `retryAfterSeconds` in the body), or the room is receiving too many at once
+             *     `SLOW_MODE`: Slow mode: you can send again in 12 s
+             *
+             *     `RATE_LIMITED`: Too many messages are waiting to be written; retry shortly
              */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_BUSY`: The room is busy (another transaction holds it): the message was not written; send it again
+             *
+             *     `SHUTTING_DOWN`: This node is shutting down: the message was not written; send it again
+             *
+             *     `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3164,7 +4101,16 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3173,9 +4119,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3196,6 +4166,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Hello, team! (edited)"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateMessageDto"];
             };
         };
@@ -3208,7 +4183,13 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: body must be shorter than or equal to 4000 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3217,7 +4198,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3226,7 +4207,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only its sender can edit a message
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3235,7 +4220,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3244,9 +4233,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be edited */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3274,7 +4283,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3283,7 +4301,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3292,9 +4314,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3315,6 +4352,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Hello, team! (edited)"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateMessageDto"];
             };
         };
@@ -3327,7 +4369,13 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: body must be shorter than or equal to 4000 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3336,7 +4384,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3345,7 +4393,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only its sender can edit a message
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3354,7 +4406,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3363,9 +4419,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be edited */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3397,7 +4473,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessageEditPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3406,7 +4486,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3415,7 +4495,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3424,9 +4508,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3456,7 +4555,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid reaction: not an allowed emoji */
+            /**
+             * @description `INVALID_REACTION`: Invalid reaction: "not an emoji"
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3465,7 +4568,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3474,7 +4577,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3483,7 +4599,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be reacted to */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3492,9 +4608,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many reactions from the caller: retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: Too many reactions: retry in 1 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3524,7 +4653,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_REACTION`: Invalid reaction: "not an emoji"
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3533,7 +4666,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3542,7 +4675,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3551,7 +4697,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be reacted to */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3560,9 +4706,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many reactions from the caller: retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: Too many reactions: retry in 1 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3582,6 +4741,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "seq": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["SeqDto"];
             };
         };
@@ -3594,7 +4758,13 @@ export interface operations {
                     "application/json": components["schemas"]["ReadStateResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: seq must not be less than 0
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3603,7 +4773,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3612,9 +4782,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3634,6 +4833,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "seq": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["SeqDto"];
             };
         };
@@ -3646,7 +4850,13 @@ export interface operations {
                     "application/json": components["schemas"]["ReadStateResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: seq must not be less than 0
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3655,7 +4865,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3664,9 +4874,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3686,6 +4925,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "messageIds": [
+                 *         "00000000-0000-4000-8000-000000000000"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SeenDto"];
             };
         };
@@ -3698,7 +4944,13 @@ export interface operations {
                     "application/json": components["schemas"]["ReadStateResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: messageIds must contain at least 1 elements
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3707,7 +4959,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3716,9 +4968,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3747,7 +5028,16 @@ export interface operations {
                     "application/json": components["schemas"]["ReceiptsResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3756,9 +5046,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3787,7 +5101,16 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3796,7 +5119,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3805,7 +5132,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3814,9 +5145,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be pinned */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3845,7 +5187,16 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3854,7 +5205,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3863,9 +5218,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3896,7 +5266,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessagePageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3905,7 +5279,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3914,9 +5288,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3945,7 +5339,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImagePageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: limit must not be greater than 100 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3954,7 +5348,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3963,9 +5357,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4001,7 +5410,11 @@ export interface operations {
                     "application/json": components["schemas"]["ImageResponse"];
                 };
             };
-            /** @description No `file` field, other fields, or a file that cannot be decoded */
+            /**
+             * @description `INVALID_INPUT`: Send the image in the multipart/form-data field `file`
+             *
+             *     `INVALID_INPUT`: The image could not be decoded: the file is damaged or truncated
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4010,7 +5423,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4019,7 +5432,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4028,7 +5445,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Larger than the upload limit, or more pixels than the pixel limit */
+            /**
+             * @description `PAYLOAD_TOO_LARGE`: The file is larger than the upload limit of 10485760 bytes
+             *
+             *     `PAYLOAD_TOO_LARGE`: The image has more than 40000000 pixels
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4037,7 +5458,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not a PNG, JPEG, WebP or GIF image */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: Only PNG, JPEG, WebP and GIF images are accepted (the type is read from the bytes) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4046,9 +5467,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many uploads from the caller: retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: Too many uploads: retry in 10 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4076,7 +5510,16 @@ export interface operations {
                     "application/json": components["schemas"]["ImageResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4085,9 +5528,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such image, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `IMAGE_NOT_FOUND`: Image not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4114,7 +5577,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4123,7 +5595,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller can see the image but did not upload it, or is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `FORBIDDEN`: Only the uploader can delete an image
+             *
+             *     `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4132,9 +5610,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such image, or not visible to the caller */
+            /** @description `IMAGE_NOT_FOUND`: Image not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4160,6 +5649,14 @@ export interface operations {
             /** @description The image file */
             200: {
                 headers: {
+                    /** @description Strong validator of the bytes (they never change for an image id): send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Only the viewer may cache the file, and asks again each time (access can end) */
+                    "Cache-Control"?: string;
+                    /** @description Inline, with the file name the image was uploaded with */
+                    "Content-Disposition"?: string;
+                    /** @description Size of the file in bytes */
+                    "Content-Length"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4172,11 +5669,24 @@ export interface operations {
             /** @description The copy named by If-None-Match is current */
             304: {
                 headers: {
+                    /** @description Strong validator of the bytes (they never change for an image id): send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Only the viewer may cache the file, and asks again each time (access can end) */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4185,9 +5695,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such image, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `IMAGE_NOT_FOUND`: Image not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4213,6 +5743,14 @@ export interface operations {
             /** @description The WebP thumbnail */
             200: {
                 headers: {
+                    /** @description Strong validator of the bytes (they never change for an image id): send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Only the viewer may cache the file, and asks again each time (access can end) */
+                    "Cache-Control"?: string;
+                    /** @description Inline, with the file name the image was uploaded with */
+                    "Content-Disposition"?: string;
+                    /** @description Size of the file in bytes */
+                    "Content-Length"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4222,11 +5760,24 @@ export interface operations {
             /** @description The copy named by If-None-Match is current */
             304: {
                 headers: {
+                    /** @description Strong validator of the bytes (they never change for an image id): send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Only the viewer may cache the file, and asks again each time (access can end) */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4235,9 +5786,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such image, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `IMAGE_NOT_FOUND`: Image not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4249,8 +5820,8 @@ export interface operations {
     getPresence: {
         parameters: {
             query: {
-                /** @description Comma-separated user ids */
-                userIds: string;
+                /** @description User ids, comma-separated (at most 100) */
+                userIds: string[];
             };
             header?: never;
             path?: never;
@@ -4266,7 +5837,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresenceResponse"][];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: userIds must contain no more than 100 elements */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4275,7 +5846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4284,9 +5855,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4312,7 +5898,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceListResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4321,9 +5907,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4341,6 +5942,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "platform": "fcm",
+                 *       "token": "fcm-registration-token-from-the-app"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegisterDeviceDto"];
             };
         };
@@ -4363,7 +5970,13 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceResponse"];
                 };
             };
-            /** @description Invalid body, or a Web Push endpoint that is not an https URL of an allowed push service (`PUSH_ENDPOINT_NOT_ALLOWED`) */
+            /**
+             * @description `INVALID_INPUT`: token is required for platform fcm
+             *
+             *     `PUSH_ENDPOINT_NOT_ALLOWED`: subscription.endpoint must be an https URL of an allowed push service
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,7 +5985,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4381,9 +5994,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4410,7 +6047,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4419,7 +6065,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4428,9 +6078,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `DEVICE_NOT_FOUND`: Device not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4456,9 +6117,29 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationConfigResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4489,7 +6170,11 @@ export interface operations {
                     "application/json": components["schemas"]["BanPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4498,7 +6183,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4507,7 +6192,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4516,9 +6205,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4539,6 +6239,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Spam",
+                 *       "until": "2030-01-01T00:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PutBanDto"];
             };
         };
@@ -4551,7 +6257,13 @@ export interface operations {
                     "application/json": components["schemas"]["BanResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: until must be in the future
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4560,7 +6272,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4569,7 +6281,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not the owner or an admin, a direct room, yourself, or (for admins) the owner or another admin */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4578,9 +6294,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4608,7 +6344,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4617,7 +6362,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4626,9 +6375,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such room for the caller, or the user is not banned (`BAN_NOT_FOUND`) */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `BAN_NOT_FOUND`: That user is not banned from this room
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4649,6 +6413,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Spam"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateReportDto"];
             };
         };
@@ -4661,7 +6430,13 @@ export interface operations {
                     "application/json": components["schemas"]["ReportResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: reason should not be empty
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4670,7 +6445,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4679,7 +6454,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4688,9 +6476,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Already reported by the caller, or the message is deleted */
+            /**
+             * @description `CONFLICT`: You already reported this message
+             *
+             *     `CONFLICT`: A deleted message cannot be reported
+             */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4721,7 +6533,11 @@ export interface operations {
                     "application/json": components["schemas"]["ReportPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4730,7 +6546,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4739,7 +6555,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4748,9 +6568,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4779,7 +6610,16 @@ export interface operations {
                     "application/json": components["schemas"]["ReportResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4788,7 +6628,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4797,9 +6641,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `REPORT_NOT_FOUND`: Report not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4829,7 +6688,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: limit must not be greater than 100 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4838,7 +6697,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4847,9 +6706,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/rooms */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4877,7 +6756,16 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4886,9 +6774,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/rooms/6f1c2a52-8f4e-4d0a-9c43-2b0d8f1e7a11
+             *
+             *     `ROOM_NOT_FOUND`: Room not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4915,7 +6827,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4924,9 +6845,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot DELETE /api/v1/chat/admin/rooms/6f1c2a52-8f4e-4d0a-9c43-2b0d8f1e7a11
+             *
+             *     `ROOM_NOT_FOUND`: Room not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4953,7 +6898,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4962,9 +6916,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot DELETE /api/v1/chat/admin/messages/0b6f3e2c-5a7d-4f3e-8c1a-9d2e4f6a8b10
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4993,7 +6971,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReportPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: limit must not be greater than 100 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5002,7 +6980,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5011,9 +6989,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/reports */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5041,7 +7039,16 @@ export interface operations {
                     "application/json": components["schemas"]["ReportResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5050,9 +7057,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such report */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot POST /api/v1/chat/admin/reports/3d5e7f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f/resolve
+             *
+             *     `REPORT_NOT_FOUND`: Report not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5072,6 +7103,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Spam in many rooms",
+                 *       "until": "2030-01-01T00:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["BanUserDto"];
             };
         };
@@ -5084,7 +7121,13 @@ export interface operations {
                     "application/json": components["schemas"]["UserBanResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: until must be in the future
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5093,7 +7136,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5102,7 +7145,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `NOT_FOUND`: Cannot PUT /api/v1/chat/admin/users/user-42/ban */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5111,9 +7163,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description An administrator cannot ban themself */
+            /** @description `CONFLICT`: An administrator cannot ban themself */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5140,7 +7212,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: userId must be shorter than or equal to 255 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5149,7 +7225,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5158,9 +7234,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot DELETE /api/v1/chat/admin/users/user-42/ban
+             *
+             *     `BAN_NOT_FOUND`: This user is not banned
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5188,7 +7288,11 @@ export interface operations {
                     "application/json": components["schemas"]["UserExportResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: userId must be shorter than or equal to 255 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5197,7 +7301,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5206,9 +7310,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/users/user-42/export
+             *
+             *     `USER_NOT_FOUND`: The chat stores nothing about this user
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5235,7 +7363,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: userId must be shorter than or equal to 255 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5244,7 +7376,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5253,9 +7385,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot DELETE /api/v1/chat/admin/users/user-42
+             *
+             *     `USER_NOT_FOUND`: The chat stores nothing about this user
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5284,7 +7440,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEntryPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: limit must not be greater than 100 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5293,7 +7449,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5302,9 +7458,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/audit */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5330,7 +7506,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockListResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5339,9 +7515,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5370,7 +7561,11 @@ export interface operations {
                     "application/json": components["schemas"]["BlockResponse"];
                 };
             };
-            /** @description Blocking yourself */
+            /**
+             * @description `INVALID_INPUT`: You cannot block yourself
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5379,7 +7574,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5388,7 +7583,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5397,9 +7596,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller already blocks as many users as allowed */
+            /** @description `CONFLICT`: You can block at most 1000 users: unblock someone first */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5426,7 +7636,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5435,9 +7654,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,6 +1,7 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { errorResponses } from './api-error-responses';
 import type { ChatErrorCode } from './chat-error';
+import { CHAT_REQUEST_EXAMPLES } from './openapi-request-examples';
 import { MAX_INT32 } from './pagination';
 
 type Json = Record<string, unknown>;
@@ -20,12 +21,17 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
  * - binary bodies (images) say their `contentMediaType`, so generators hand out a Blob, not parsed JSON;
  * - an operation without `security`, in a document without a global one, is public: `security: []` says so;
  * - the errors the transport answers before any route runs: 400 for a path that cannot be decoded, 400 and 413 for
- *   a JSON body that is malformed or too large.
+ *   a JSON body that is malformed or too large;
+ * - request body schemas say `additionalProperties: false`: the chat's validation refuses unknown fields (400);
+ * - each JSON request body has the example of its operation (`CHAT_REQUEST_EXAMPLES`, and the host's own
+ *   `requestExamples`), one that works when sent as it is.
  * The input is not changed; it returns a new document.
  */
-export function completeOpenApiDocument(input: OpenAPIObject): OpenAPIObject {
+export function completeOpenApiDocument(input: OpenAPIObject, options: { requestExamples?: Readonly<Record<string, unknown>> } = {}): OpenAPIObject {
   const document = structuredClone(input) as OpenAPIObject & Json;
+  const examples = { ...CHAT_REQUEST_EXAMPLES, ...options.requestExamples };
   document.openapi = '3.1.0';
+  const schemas = (document.components?.schemas ?? {}) as Record<string, Json>;
   toJsonSchema2020(document.components);
   for (const methods of Object.values(document.paths)) {
     for (const method of HTTP_METHODS) {
@@ -35,6 +41,12 @@ export function completeOpenApiDocument(input: OpenAPIObject): OpenAPIObject {
       describeBinaryContent(operation);
       if (!operation.security && !document.security) operation.security = [];
       addTransportErrors(operation);
+      const json = operation.requestBody?.content?.['application/json'];
+      if (isObject(json)) {
+        refuseUnknownFields(json.schema, schemas, new Set());
+        const example = examples[(operation as Json).operationId as string];
+        if (example !== undefined) json.example = example;
+      }
     }
   }
   return document;
@@ -64,6 +76,21 @@ function toJsonSchema2020(node: unknown): void {
   } else if (Array.isArray(node.oneOf) || Array.isArray(node.anyOf)) {
     const key = Array.isArray(node.oneOf) ? 'oneOf' : 'anyOf';
     node[key] = [...(node[key] as unknown[]), { type: 'null' }];
+  }
+}
+
+/** `additionalProperties: false` on an object schema of a request body and on the objects it holds (in place). */
+function refuseUnknownFields(schema: unknown, schemas: Record<string, Json>, seen: Set<string>): void {
+  if (!isObject(schema)) return;
+  if (typeof schema.$ref === 'string') {
+    const name = schema.$ref.replace('#/components/schemas/', '');
+    if (seen.has(name)) return;
+    seen.add(name);
+    return refuseUnknownFields(schemas[name], schemas, seen);
+  }
+  if (schema.type === 'object' && isObject(schema.properties) && schema.additionalProperties === undefined) schema.additionalProperties = false;
+  for (const child of [...Object.values(isObject(schema.properties) ? schema.properties : {}), schema.items, ...['allOf', 'anyOf', 'oneOf'].flatMap((key) => (Array.isArray(schema[key]) ? (schema[key] as unknown[]) : []))]) {
+    refuseUnknownFields(child, schemas, seen);
   }
 }
 
