@@ -1,7 +1,8 @@
 /**
  * The request body each chat operation shows (Swagger UI's "Try it out" sends it as it is), by operationId. Every
  * example works when sent unchanged to a room, message and member of the caller's (only the path is filled in):
- * no id in a body that would have to name something existing, no field a case refuses (a direct room's picture).
+ * no field a case refuses (a direct room's picture), and no id in a body that would have to name something existing,
+ * except `markMessagesSeen`'s, `00000000-0000-4000-8000-000000000000` (replace it with a message of the room).
  * `test/openapi-examples.e2e-spec.ts` sends each one and fails for an operation with a JSON body missing here.
  */
 export const CHAT_REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = {
