@@ -1163,7 +1163,10 @@ export interface components {
             redis: "up" | "down" | "not_configured";
             load: components["schemas"]["ReadinessLoad"];
         };
-        /** @enum {string} */
+        /**
+         * @description Present on every error: errors raised without one get the generic code of their status (see error-body.ts).
+         * @enum {string}
+         */
         ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "MESSAGE_REJECTED" | "BANNED" | "SILENCED" | "ROOM_FROZEN" | "BLOCKED" | "GUEST_NOT_ALLOWED" | "USER_BANNED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "REPORT_NOT_FOUND" | "BAN_NOT_FOUND" | "DEVICE_NOT_FOUND" | "NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SLOW_MODE" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY" | "INTERNAL";
         ErrorResponse: {
             /** @example 404 */
@@ -1178,8 +1181,11 @@ export interface components {
              * @example Not Found
              */
             error: string;
-            /** @example ROOM_NOT_FOUND */
-            code?: components["schemas"]["ChatErrorCode"];
+            /**
+             * @description Present on every error: errors raised without one get the generic code of their status (see error-body.ts).
+             * @example ROOM_NOT_FOUND
+             */
+            code: components["schemas"]["ChatErrorCode"];
             /**
              * @description Seconds to wait before retrying (429 and 503; also the `Retry-After` header)
              * @example 3

@@ -101,7 +101,10 @@ function describeBinaryContent(operation: Operation): void {
     if (!isObject(content)) continue;
     for (const [mediaType, media] of Object.entries(content)) {
       const schema = isObject(media) ? media.schema : undefined;
-      if (isObject(schema) && schema.type === 'string' && schema.format === 'binary' && !mediaType.includes('json')) schema.contentMediaType = mediaType;
+      // Copies: one media object may stand for several media types (structuredClone keeps shared references).
+      if (isObject(media) && isObject(schema) && schema.type === 'string' && schema.format === 'binary' && !mediaType.includes('json')) {
+        content[mediaType] = { ...media, schema: { ...schema, contentMediaType: mediaType } };
+      }
     }
   }
 }

@@ -19,8 +19,9 @@ export class ErrorResponse {
   @ApiProperty({ description: 'The HTTP reason phrase', example: 'Not Found' })
   error: string;
 
-  @ApiPropertyOptional({ enum: Object.keys(CHAT_ERROR_STATUS), enumName: 'ChatErrorCode', example: 'ROOM_NOT_FOUND' })
-  code?: ChatErrorCode;
+  /** Present on every error: errors raised without one get the generic code of their status (see error-body.ts). */
+  @ApiProperty({ enum: Object.keys(CHAT_ERROR_STATUS), enumName: 'ChatErrorCode', example: 'ROOM_NOT_FOUND' })
+  code: ChatErrorCode;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 86_400, description: 'Seconds to wait before retrying (429 and 503; also the `Retry-After` header)', example: 3 })
   retryAfterSeconds?: number;
