@@ -22,9 +22,7 @@ export class BlocksController {
     summary: 'The users the caller blocked, newest first',
     description: 'Users the caller blocked; clients hide their messages.',
   })
-  @ApiChatErrors(
-    'GUEST_NOT_ALLOWED',
-  )
+  @ApiChatErrors('GUEST_NOT_ALLOWED')
   @ApiOkResponse({ type: BlockListResponse })
   list(@CurrentUser() principal: ChatPrincipal): Promise<BlockListResponse> {
     return this.blocks.list(principal);
@@ -55,9 +53,7 @@ export class BlocksController {
     summary: 'Unblock a user (nothing happens when they are not blocked)',
     description: 'Unblocking a user who is not blocked changes nothing.',
   })
-  @ApiChatErrors(
-    'GUEST_NOT_ALLOWED',
-  )
+  @ApiChatErrors('GUEST_NOT_ALLOWED')
   @ApiNoContentResponse({ description: 'Not blocked any more' })
   unblock(@CurrentUser() principal: ChatPrincipal, @TextParam('userId', 255) userId: string): Promise<void> {
     return this.blocks.unblock(principal, userId);

@@ -103,9 +103,7 @@ export class ImagesController {
     summary: 'An image I uploaded or that is attached to a message in one of my rooms',
     description: 'The metadata of an image with its `url` and `thumbnailUrl`.',
   })
-  @ApiChatErrors(
-    'IMAGE_NOT_FOUND',
-  )
+  @ApiChatErrors('IMAGE_NOT_FOUND')
   @ApiOkResponse({ type: ImageResponse })
   get(@IdParam('imageId', 'image') imageId: string): Promise<ImageResponse> {
     return this.images.get(imageId);
@@ -137,9 +135,7 @@ export class ImagesController {
     summary: 'The image file, without metadata',
     description: 'The bytes, with `ETag` (send it back in `If-None-Match` for a 304), `Cache-Control` (private: the file is not public) and `Content-Disposition` (inline, with a file name).',
   })
-  @ApiChatErrors(
-    'IMAGE_NOT_FOUND',
-  )
+  @ApiChatErrors('IMAGE_NOT_FOUND')
   @ApiHeader(IF_NONE_MATCH)
   @ApiOkResponse({ description: 'The image file', content: imageContent(IMAGE_MIME_TYPES), headers: DOWNLOAD_HEADERS })
   @ApiResponse(NOT_MODIFIED)
@@ -159,9 +155,7 @@ export class ImagesController {
     summary: 'A WebP thumbnail of the image',
     description: 'A WebP thumbnail, with the same caching headers as the file.',
   })
-  @ApiChatErrors(
-    'IMAGE_NOT_FOUND',
-  )
+  @ApiChatErrors('IMAGE_NOT_FOUND')
   @ApiHeader(IF_NONE_MATCH)
   @ApiOkResponse({ description: 'The WebP thumbnail', content: imageContent([THUMBNAIL_MIME_TYPE]), headers: DOWNLOAD_HEADERS })
   @ApiResponse(NOT_MODIFIED)

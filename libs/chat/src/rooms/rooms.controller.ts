@@ -29,9 +29,7 @@ export class RoomsController {
     summary: 'My rooms (newest activity first) or public rooms',
     description: 'The caller\'s rooms (`scope=mine`, newest activity first) or the public group rooms anybody may join (`scope=public`), a page at a time: pass `nextCursor` back as `cursor` for the next page.',
   })
-  @ApiChatErrors(
-    { code: 'INVALID_INPUT', message: ['scope must be one of the following values: mine, public'] },
-  )
+  @ApiChatErrors({ code: 'INVALID_INPUT', message: ['scope must be one of the following values: mine, public'] })
   @ApiOkResponse({ type: RoomPageResponse })
   list(@CurrentUser() principal: ChatPrincipal, @Query() query: ListRoomsQueryDto): Promise<Page<RoomResponse>> {
     return this.rooms.list(principal, query);
@@ -68,9 +66,7 @@ export class RoomsController {
     summary: 'A room the caller can see',
     description: 'A room the caller is a member of, or a public group room. Anything else is 404, whether it exists or not.',
   })
-  @ApiChatErrors(
-    'ROOM_NOT_FOUND',
-  )
+  @ApiChatErrors('ROOM_NOT_FOUND')
   @ApiOkResponse({ type: RoomResponse })
   get(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string): Promise<RoomResponse> {
     return this.rooms.get(principal, roomId);

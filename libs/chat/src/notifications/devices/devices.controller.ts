@@ -43,9 +43,7 @@ export class DevicesController {
     summary: 'The caller’s devices',
     description: 'The devices the caller registered.',
   })
-  @ApiChatErrors(
-    'GUEST_NOT_ALLOWED',
-  )
+  @ApiChatErrors('GUEST_NOT_ALLOWED')
   @ApiOkResponse({ type: DeviceListResponse })
   list(@CurrentUser() principal: ChatPrincipal): Promise<DeviceListResponse> {
     return this.devices.list(principal);
