@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { completeOpenApiDocument } from '@parley/chat';
 
 /** The tags of the document, in the order clients list them. */
 const TAGS: Array<[name: string, description: string]> = [
@@ -18,6 +19,24 @@ const TAGS: Array<[name: string, description: string]> = [
   ['health', 'Liveness of the server and what it depends on'],
 ];
 
+/**
+ * The request bodies the local accounts' operations show (the chat's own are in the library): they work when sent
+ * as they are, in this order (the log-in uses the account the registration made).
+ */
+/**
+ * The refresh token of the `refreshToken` and `logout` examples: the shape of a real one (43 base64url characters);
+ * a user replaces it with the `refreshToken` of their last auth answer, and so does the examples test.
+ */
+export const EXAMPLE_REFRESH_TOKEN = 'S2xq3Q0m2l7b3m5m6JfQ9h0yC8v1t4WkS7n6d5e4f3g';
+
+const AUTH_REQUEST_EXAMPLES = {
+  register: { username: 'ann', password: 'correct horse battery' },
+  createToken: { username: 'ann', password: 'correct horse battery' },
+  refreshToken: { refreshToken: EXAMPLE_REFRESH_TOKEN },
+  logout: { refreshToken: EXAMPLE_REFRESH_TOKEN },
+  createGuestToken: { name: 'Visitor' },
+};
+
 /** The version of the package this server is built from (package.json, found from here or from dist/src). */
 function packageVersion(): string {
   for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
@@ -27,7 +46,10 @@ function packageVersion(): string {
   return '0.0.0';
 }
 
-/** The OpenAPI document clients are generated from: bearer security, tags, stable operationIds. */
+/**
+ * The OpenAPI 3.1 document clients are generated from: bearer security (public routes say `security: []`), tags, stable
+ * operationIds, and the server as `/` (relative: the document is served by the server it describes).
+ */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Parley chat API')
@@ -36,12 +58,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '(see docs/socket-events.md). Errors have the body `ErrorResponse`.',
     )
     .setVersion(packageVersion())
+    .addServer('/', 'The server that serves this document')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   for (const [name, description] of TAGS) builder.addTag(name, description);
-  return SwaggerModule.createDocument(app, builder.build(), {
-    // Method names are only a fallback: every route names its operationId explicitly.
-    operationIdFactory: (_controllerKey, methodKey) => methodKey,
-  });
+  return completeOpenApiDocument(
+    SwaggerModule.createDocument(app, builder.build(), {
+      // Method names are only a fallback: every route names its operationId explicitly.
+      operationIdFactory: (_controllerKey, methodKey) => methodKey,
+    }),
+    { requestExamples: AUTH_REQUEST_EXAMPLES },
+  );
 }
 
 /** Serves the document at /api/docs-json and Swagger UI at /api/docs. */

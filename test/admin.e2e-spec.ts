@@ -70,7 +70,7 @@ describe.each(DATABASES)('administration (%s)', (kind) => {
     const room = await chat.group(ann, [bob]);
     const message = await chat.send(ann, room.id, 'hello');
     const missing = await t.http().get(`${BASE}/admin/no-such-route`).set(ann.auth).expect(404);
-    expect(missing.body).toEqual({ statusCode: 404, error: 'Not Found', message: `Cannot GET ${BASE}/admin/no-such-route` });
+    expect(missing.body).toEqual({ statusCode: 404, error: 'Not Found', message: `Cannot GET ${BASE}/admin/no-such-route`, code: 'NOT_FOUND' });
     for (const caller of [ann, bob]) {
       for (const [method, path, body] of ROUTES({ roomId: room.id, messageId: message.id, userId: bob.id })) {
         const request = t.http()[method](`${BASE}${path}`).set(caller.auth);
@@ -78,7 +78,7 @@ describe.each(DATABASES)('administration (%s)', (kind) => {
         expect({ route: `${method} ${path}`, status: res.status, body: res.body }).toEqual({
           route: `${method} ${path}`,
           status: 404,
-          body: { statusCode: 404, error: 'Not Found', message: `Cannot ${method.toUpperCase()} ${BASE}${path}` },
+          body: { statusCode: 404, error: 'Not Found', message: `Cannot ${method.toUpperCase()} ${BASE}${path}`, code: 'NOT_FOUND' },
         });
       }
     }

@@ -1,4 +1,5 @@
 import { createParleyClient, type ParleyClient, type ParleyError, type ParleySchemas } from '../clients/typescript';
+import { OpenApiResponseValidator, builtOpenApiDocument } from './support/openapi-document';
 import { startTestApp, type TestApp, type TestUser } from './support/test-app';
 
 type Room = ParleySchemas['RoomResponse'];
@@ -7,7 +8,8 @@ type Message = ParleySchemas['MessageResponse'];
 /**
  * A whole scenario driven only through the TypeScript client generated from the OpenAPI document
  * (clients/typescript, `npm run client:generate`): if the document and the server disagree, or the document
- * cannot describe a route, this fails at compile time (`npm run typecheck`) or here.
+ * cannot describe a route, this fails at compile time (`npm run typecheck`) or here. Every response of the scenario
+ * is also checked against the document of the built server (Ajv, strict): status, media type and body schema.
  */
 describe('the generated TypeScript client', () => {
   let t: TestApp;
@@ -15,14 +17,29 @@ describe('the generated TypeScript client', () => {
   let bob: TestUser;
   let annClient: ParleyClient;
   let bobClient: ParleyClient;
+  const checked: string[] = [];
+  const violations: string[] = [];
 
   beforeAll(async () => {
     t = await startTestApp('postgres');
     [ann, bob] = [t.user('Ann'), t.user('Bob')];
+    const validator = new OpenApiResponseValidator((await builtOpenApiDocument()).document);
     annClient = createParleyClient({ baseUrl: t.url, token: ann.token });
     // The token can also be a function, asked on every request.
     bobClient = createParleyClient({ baseUrl: t.url, token: async () => bob.token });
-  });
+    for (const client of [annClient, bobClient]) {
+      client.use({
+        async onResponse({ request, response }) {
+          const text = await response.clone().text();
+          const body = text && response.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as unknown) : text;
+          const { pathname } = new URL(request.url);
+          checked.push(`${request.method} ${pathname} ${response.status}`);
+          violations.push(...validator.validate(request.method, pathname, response.status, response.headers.get('content-type'), body));
+          return response;
+        },
+      });
+    }
+  }, 60_000);
   afterAll(async () => {
     await t?.close();
   });
@@ -134,6 +151,12 @@ describe('the generated TypeScript client', () => {
     expect(ok((await annClient.GET('/api/v1/chat/rooms/{roomId}/bans', { params: roomPath })).data).items.map((item) => item.userId)).toEqual([bob.id]);
     const lifted = await annClient.DELETE('/api/v1/chat/rooms/{roomId}/bans/{userId}', { params: { path: { roomId: room.id, userId: bob.id } } });
     expect(lifted.response.status).toBe(204);
+  });
+
+  // Last: every response the scenario received, successes and errors alike, matched the document.
+  it('got only responses the OpenAPI document describes', () => {
+    expect(checked.length).toBeGreaterThan(20);
+    expect(violations).toEqual([]);
   });
 });
 

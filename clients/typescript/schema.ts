@@ -12,8 +12,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 200 `{ status: "ok" }` when the database and, when configured, Redis answer; 503 otherwise, `details.redis`
-         *     saying `connection: "unavailable"` and `since` when during a Redis outage.
+         * Combined check: 200 when the database and (when configured) Redis answer, 503 otherwise
+         * @description The contract's health check (terminus's body: `status`, `info`, `error`, `details`). A load balancer that must keep a node without Redis in rotation uses `/health/ready`.
          */
         get: operations["health"];
         put?: never;
@@ -31,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers (no dependency is checked) */
+        /**
+         * Liveness: the process answers (no dependency is checked)
+         * @description Always 200 while the process serves HTTP: restarting a node because a dependency is away never helps.
+         */
         get: operations["healthLive"];
         put?: never;
         post?: never;
@@ -48,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 503 when the database is away or the node is shutting down */
+        /**
+         * Readiness: 503 when the database is away or the node is shutting down
+         * @description Redis away (`degraded`) and load (`overloaded`, with figures in `load`) are reported with 200, so that every node under the same storm stays in rotation.
+         */
         get: operations["healthReady"];
         put?: never;
         post?: never;
@@ -67,7 +73,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a local account and get a token (409 when the username is taken) */
+        /**
+         * Create a local account and get a token (409 when the username is taken)
+         * @description Usernames are unique without regard to case. The token is a JWT for `Authorization: Bearer`; log in again (`createToken`) for a new one.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -84,7 +93,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in: a token for a username and password (401 when wrong) */
+        /**
+         * Log in: a token for a username and password (401 when wrong)
+         * @description Attempts are limited per client address (`AUTH_RATE_LIMIT` a minute).
+         */
         post: operations["createToken"];
         delete?: never;
         options?: never;
@@ -141,7 +153,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS */
+        /**
+         * A guest token for a display name: no password, valid for GUEST_TOKEN_TTL_SECONDS
+         * @description Guests join, read and send in public rooms that allow guests; everything else is 403 `GUEST_NOT_ALLOWED`.
+         */
         post: operations["createGuestToken"];
         delete?: never;
         options?: never;
@@ -156,7 +171,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Local accounts whose username starts with q (case-insensitive), at most 20 */
+        /**
+         * Local accounts whose username starts with q (case-insensitive), at most 20
+         * @description To pick room members by name; any token the chat accepts will do, except a guest's.
+         */
         get: operations["searchUsers"];
         put?: never;
         post?: never;
@@ -173,10 +191,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My rooms (newest activity first) or public rooms */
+        /**
+         * My rooms (newest activity first) or public rooms
+         * @description The caller's rooms (`scope=mine`, newest activity first) or the public group rooms anybody may join (`scope=public`), a page at a time: pass `nextCursor` back as `cursor` for the next page.
+         */
         get: operations["listRooms"];
         put?: never;
-        /** Create a group room, or open the direct room with one user (200 when it exists) */
+        /**
+         * Create a group room, or open the direct room with one user (200 when it exists)
+         * @description A group room gets the caller as its owner and `memberIds` as members. A direct room names exactly one other user and is created once per pair: asking again answers 200 with the existing room.
+         */
         post: operations["createRoom"];
         delete?: never;
         options?: never;
@@ -191,15 +215,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A room the caller can see
+         * @description A room the caller is a member of, or a public group room. Anything else is 404, whether it exists or not.
+         */
         get: operations["getRoom"];
-        /** Replace the room fields (owner and admins) */
+        /**
+         * Replace the room fields (owner and admins)
+         * @description Every editable field is set: a field left out takes its default (no description, not public, no guests, no picture).
+         */
         put: operations["replaceRoom"];
         post?: never;
-        /** Delete the room and everything in it (owner) */
+        /**
+         * Delete the room and everything in it (owner)
+         * @description Deletes the room with its messages and members; members receive `room.deleted`. Direct rooms cannot be deleted.
+         */
         delete: operations["deleteRoom"];
         options?: never;
         head?: never;
-        /** Change some of the room fields (owner and admins) */
+        /**
+         * Change some of the room fields (owner and admins)
+         * @description Only the fields sent change. `slowModeSeconds` and `frozen` are moderation settings; `allowGuests` needs a public room.
+         */
         patch: operations["updateRoom"];
         trace?: never;
     };
@@ -212,7 +249,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join a public group room */
+        /**
+         * Join a public group room
+         * @description Anybody authenticated may join a public group room (a guest only when the room allows guests).
+         */
         post: operations["joinRoom"];
         delete?: never;
         options?: never;
@@ -229,7 +269,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave a group room (the owner hands ownership over first) */
+        /**
+         * Leave a group room (the owner hands ownership over first)
+         * @description The caller stops being a member. Direct rooms cannot be left; the owner hands ownership over (PATCH a member's role to owner) or deletes the room.
+         */
         post: operations["leaveRoom"];
         delete?: never;
         options?: never;
@@ -246,7 +289,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mute the room for the caller: notification level `none` (no push notifications) */
+        /**
+         * Mute the room for the caller: notification level `none` (no push notifications)
+         * @description Sets the caller's notification level in the room to `none`: no push notifications for it. Takes no body.
+         */
         post: operations["muteRoom"];
         delete?: never;
         options?: never;
@@ -263,7 +309,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Unmute the room for the caller: notification level `all`, `mutedUntil` cleared */
+        /**
+         * Unmute the room for the caller: notification level `all`, `mutedUntil` cleared
+         * @description Sets the caller's notification level to `all` and clears `mutedUntil`. Takes no body.
+         */
         post: operations["unmuteRoom"];
         delete?: never;
         options?: never;
@@ -279,7 +328,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** The caller's notification level in the room, and an optional mute until a time */
+        /**
+         * The caller's notification level in the room, and an optional mute until a time
+         * @description `all`: every message; `mentions`: only messages that mention the caller; `none`: nothing. `mutedUntil` silences everything until that time.
+         */
         put: operations["setRoomNotifications"];
         post?: never;
         delete?: never;
@@ -315,9 +367,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Members of a room
+         * @description Every member with their role, read pointers, silence and online state, a page at a time.
+         */
         get: operations["listMembers"];
         put?: never;
-        /** Add a member (owner and admins; never to a direct room) */
+        /**
+         * Add a member (owner and admins; never to a direct room)
+         * @description Owners and admins add plain members; only the owner adds admins. A banned user cannot be added until the ban ends.
+         */
         post: operations["addMember"];
         delete?: never;
         options?: never;
@@ -332,14 +391,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * One member of a room
+         * @description One member of a room the caller is in: 404 when that user is not a member.
+         */
         get: operations["getMember"];
         put?: never;
         post?: never;
-        /** Remove a member (owner/admin), or leave (yourself) */
+        /**
+         * Remove a member (owner/admin), or leave (yourself)
+         * @description Owners and admins remove members (admins only plain members); any member removes themself, which is leaving.
+         */
         delete: operations["removeMember"];
         options?: never;
         head?: never;
-        /** Change a member's role (owner; role owner hands ownership over) and/or silence them until a time (owner and admins) */
+        /**
+         * Change a member's role (owner; role owner hands ownership over) and/or silence them until a time (owner and admins)
+         * @description The owner changes roles (making another member owner hands ownership over); owners and admins silence members until a time (`silencedUntil`, null lifts it).
+         */
         patch: operations["updateMember"];
         trace?: never;
     };
@@ -350,10 +419,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Top-level messages newest first, or one thread (?parentId=) oldest first */
+        /**
+         * Top-level messages newest first, or one thread (?parentId=) oldest first
+         * @description Top-level messages, newest first, or with `parentId` one thread, oldest first. `beforeSeq`/`afterSeq` page by seq, `q` searches the text (case-insensitive), `senderId`, `createdAfter` and `createdBefore` filter. Deleted messages stay as tombstones.
+         */
         get: operations["listMessages"];
         put?: never;
-        /** Send a message (200 with the first message when the clientId was used) */
+        /**
+         * Send a message (200 with the first message when the clientId was used)
+         * @description A body, images or both. `clientId` (unique per sender) makes a retry safe: sending again with the same clientId answers 200 with the first message. `parentId` replies in the thread of a top-level message; `mentions` names members.
+         */
         post: operations["createMessage"];
         delete?: never;
         options?: never;
@@ -368,15 +443,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * One message of a room
+         * @description A message of a room the caller is a member of; a deleted one is a tombstone (empty body, no images, `deletedAt` set).
+         */
         get: operations["getMessage"];
-        /** Edit a message (sender only); same as PATCH */
+        /**
+         * Edit a message (sender only); same as PATCH
+         * @description Same as PATCH: the body is the whole editable content of a message.
+         */
         put: operations["replaceMessage"];
         post?: never;
-        /** Delete as a tombstone (sender, owner, admins) */
+        /**
+         * Delete as a tombstone (sender, owner, admins)
+         * @description The message stays in the history as a tombstone (empty body, no images, `deletedAt` set). Its sender, the owner and admins may delete it.
+         */
         delete: operations["deleteMessage"];
         options?: never;
         head?: never;
-        /** Edit a message (sender only) */
+        /**
+         * Edit a message (sender only)
+         * @description The sender changes the body (and mentions); `editedAt` is set and the earlier text is kept in the history.
+         */
         patch: operations["updateMessage"];
         trace?: never;
     };
@@ -387,7 +475,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Earlier versions of an edited message (sender, owner, admins) */
+        /**
+         * Earlier versions of an edited message (sender, owner, admins)
+         * @description The texts a message had before each edit, newest first. Its sender, the owner and admins may read it.
+         */
         get: operations["getMessageHistory"];
         put?: never;
         post?: never;
@@ -405,10 +496,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add the caller's reaction (URL-encode the emoji) */
+        /**
+         * Add the caller's reaction (URL-encode the emoji)
+         * @description One reaction per user, emoji and message; adding it again changes nothing. The emoji goes URL-encoded in the path.
+         */
         put: operations["addReaction"];
         post?: never;
-        /** Remove the caller's reaction */
+        /**
+         * Remove the caller's reaction
+         * @description Removing a reaction the caller did not give changes nothing.
+         */
         delete: operations["removeReaction"];
         options?: never;
         head?: never;
@@ -424,7 +521,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark read up to seq (never moves backwards) */
+        /**
+         * Mark read up to seq (never moves backwards)
+         * @description Moves the caller's read pointer to `seq` (never backwards); other members receive a `receipt` event.
+         */
         post: operations["markRoomRead"];
         delete?: never;
         options?: never;
@@ -441,7 +541,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The client has received up to seq (never moves backwards) */
+        /**
+         * The client has received up to seq (never moves backwards)
+         * @description Moves the caller's delivery pointer to `seq` (never backwards).
+         */
         post: operations["markRoomDelivered"];
         delete?: never;
         options?: never;
@@ -458,7 +561,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark read up to the newest of these messages */
+        /**
+         * Mark read up to the newest of these messages
+         * @description Marks read up to the newest (highest seq) of the given messages of the room.
+         */
         post: operations["markMessagesSeen"];
         delete?: never;
         options?: never;
@@ -473,7 +579,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who has seen and received the message */
+        /**
+         * Who has seen and received the message
+         * @description Members whose read or delivery pointer has reached the message; its sender is never listed.
+         */
         get: operations["getMessageReceipts"];
         put?: never;
         post?: never;
@@ -492,7 +601,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pin a message (owner and admins) */
+        /**
+         * Pin a message (owner and admins)
+         * @description Pinned messages are listed by `GET /pins`; pinning again changes nothing.
+         */
         post: operations["pinMessage"];
         delete?: never;
         options?: never;
@@ -509,7 +621,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Unpin a message (owner and admins) */
+        /**
+         * Unpin a message (owner and admins)
+         * @description Unpinning a message that is not pinned changes nothing.
+         */
         post: operations["unpinMessage"];
         delete?: never;
         options?: never;
@@ -524,7 +639,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pinned messages, most recently pinned first */
+        /**
+         * Pinned messages, most recently pinned first
+         * @description Pinned messages of the room, most recently pinned first, a page at a time.
+         */
         get: operations["listPins"];
         put?: never;
         post?: never;
@@ -541,10 +659,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My uploaded images, newest first */
+        /**
+         * My uploaded images, newest first
+         * @description Images the caller uploaded, newest first, a page at a time.
+         */
         get: operations["listImages"];
         put?: never;
-        /** Upload a PNG, JPEG, WebP or GIF image (multipart field `file`) */
+        /**
+         * Upload a PNG, JPEG, WebP or GIF image (multipart field `file`)
+         * @description The type is read from the bytes (PNG, JPEG, WebP or GIF); a WebP thumbnail is made. Attach the image to a message with `imageIds`, or use it as a room picture.
+         */
         post: operations["uploadImage"];
         delete?: never;
         options?: never;
@@ -559,11 +683,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An image I uploaded or that is attached to a message in one of my rooms */
+        /**
+         * An image I uploaded or that is attached to a message in one of my rooms
+         * @description The metadata of an image with its `url` and `thumbnailUrl`.
+         */
         get: operations["getImage"];
         put?: never;
         post?: never;
-        /** Delete an image (uploader): it disappears from the messages that showed it */
+        /**
+         * Delete an image (uploader): it disappears from the messages that showed it
+         * @description Only its uploader deletes an image; messages that showed it show it no more.
+         */
         delete: operations["deleteImage"];
         options?: never;
         head?: never;
@@ -577,7 +707,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The image file, without metadata */
+        /**
+         * The image file, without metadata
+         * @description The bytes, with `ETag` (send it back in `If-None-Match` for a 304), `Cache-Control` (private: the file is not public) and `Content-Disposition` (inline, with a file name).
+         */
         get: operations["getImageFile"];
         put?: never;
         post?: never;
@@ -594,7 +727,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A WebP thumbnail of the image */
+        /**
+         * A WebP thumbnail of the image
+         * @description A WebP thumbnail, with the same caching headers as the file.
+         */
         get: operations["getImageThumbnail"];
         put?: never;
         post?: never;
@@ -611,7 +747,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Online state of users who share a room with the caller */
+        /**
+         * Online state of users who share a room with the caller
+         * @description Online state and last seen time of the given users; users who share no room with the caller (or who blocked them) are left out.
+         */
         get: operations["getPresence"];
         put?: never;
         post?: never;
@@ -628,10 +767,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller’s devices */
+        /**
+         * The caller’s devices
+         * @description The devices the caller registered.
+         */
         get: operations["listDevices"];
         put?: never;
-        /** Register a push target: an FCM token or a Web Push subscription (200 when it was registered already) */
+        /**
+         * Register a push target: an FCM token or a Web Push subscription (200 when it was registered already)
+         * @description An FCM registration token, or a Web Push subscription whose endpoint is an https URL of an allowed push service. Registering the same token or endpoint again answers 200 with that device.
+         */
         post: operations["registerDevice"];
         delete?: never;
         options?: never;
@@ -649,7 +794,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Stop pushing to one of the caller’s devices */
+        /**
+         * Stop pushing to one of the caller’s devices
+         * @description The device gets no more pushes; another user's device is 404.
+         */
         delete: operations["deleteDevice"];
         options?: never;
         head?: never;
@@ -663,7 +811,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the server can push: Web Push (with its VAPID public key) and FCM */
+        /**
+         * What the server can push: Web Push (with its VAPID public key) and FCM
+         * @description Whether the server can send Web Push (and its VAPID public key, for `PushManager.subscribe`) and FCM.
+         */
         get: operations["getNotificationConfig"];
         put?: never;
         post?: never;
@@ -680,7 +831,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The room's active bans (owner and admins) */
+        /**
+         * The room's active bans (owner and admins)
+         * @description Bans in force in the room, newest first, a page at a time.
+         */
         get: operations["listBans"];
         put?: never;
         post?: never;
@@ -698,10 +852,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Ban a user from the room, removing them if they are a member; again: new reason and end (owner and admins) */
+        /**
+         * Ban a user from the room, removing them if they are a member; again: new reason and end (owner and admins)
+         * @description The user is removed from the room (if a member) and cannot join or be added until `until` passes or the ban is lifted. Admins cannot ban the owner or other admins.
+         */
         put: operations["banUser"];
         post?: never;
-        /** Lift a ban (owner and admins) */
+        /**
+         * Lift a ban (owner and admins)
+         * @description The user may join again (they are not added back).
+         */
         delete: operations["unbanUser"];
         options?: never;
         head?: never;
@@ -717,7 +877,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report a message to the room's owner and admins (once per member and message) */
+        /**
+         * Report a message to the room's owner and admins (once per member and message)
+         * @description Any member reports a message once; the owner and admins see it in `GET /reports`.
+         */
         post: operations["reportMessage"];
         delete?: never;
         options?: never;
@@ -732,7 +895,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The room's open reports, newest first (owner and admins) */
+        /**
+         * The room's open reports, newest first (owner and admins)
+         * @description Reports not resolved yet, newest first, a page at a time.
+         */
         get: operations["listReports"];
         put?: never;
         post?: never;
@@ -751,7 +917,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resolve a report of the room (owner and admins) */
+        /**
+         * Resolve a report of the room (owner and admins)
+         * @description The report leaves the open list; `resolvedAt` is set.
+         */
         post: operations["resolveReport"];
         delete?: never;
         options?: never;
@@ -766,7 +935,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every room of the server, any visibility (administrators) */
+        /**
+         * Every room of the server, any visibility (administrators)
+         * @description Every room, whatever its visibility; `q` matches titles.
+         */
         get: operations["listAdminRooms"];
         put?: never;
         post?: never;
@@ -783,11 +955,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Any room (administrators) */
+        /**
+         * Any room (administrators)
+         * @description Any room, with `me` null when the administrator is not a member.
+         */
         get: operations["getAdminRoom"];
         put?: never;
         post?: never;
-        /** Delete any room, direct rooms included (administrators) */
+        /**
+         * Delete any room, direct rooms included (administrators)
+         * @description Deletes a room of any type with its messages and members.
+         */
         delete: operations["deleteAdminRoom"];
         options?: never;
         head?: never;
@@ -804,7 +982,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete any message as a tombstone (administrators) */
+        /**
+         * Delete any message as a tombstone (administrators)
+         * @description The message becomes a tombstone, as when its room's owner deletes it.
+         */
         delete: operations["deleteAdminMessage"];
         options?: never;
         head?: never;
@@ -818,7 +999,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open reports of every room, newest first (administrators) */
+        /**
+         * Open reports of every room, newest first (administrators)
+         * @description Open reports of every room, newest first.
+         */
         get: operations["listAdminReports"];
         put?: never;
         post?: never;
@@ -837,7 +1021,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resolve a report of any room (administrators) */
+        /**
+         * Resolve a report of any room (administrators)
+         * @description The report leaves the open lists.
+         */
         post: operations["resolveAdminReport"];
         delete?: never;
         options?: never;
@@ -853,10 +1040,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Ban a user from the whole server: every request 403 USER_BANNED, sockets cut (administrators) */
+        /**
+         * Ban a user from the whole server: every request 403 USER_BANNED, sockets cut (administrators)
+         * @description Every request of the user is refused with 403 `USER_BANNED` until `until` (or for good), and their sockets are disconnected on every node.
+         */
         put: operations["banUserServerWide"];
         post?: never;
-        /** Lift a user's server-wide ban (administrators) */
+        /**
+         * Lift a user's server-wide ban (administrators)
+         * @description The user may use the server again.
+         */
         delete: operations["unbanUserServerWide"];
         options?: never;
         head?: never;
@@ -870,7 +1063,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything the chat stores about a user, as JSON (administrators) */
+        /**
+         * Everything the chat stores about a user, as JSON (administrators)
+         * @description Profile, memberships, messages, images, devices, reports and bans of one user, for a data subject request.
+         */
         get: operations["exportUser"];
         put?: never;
         post?: never;
@@ -890,7 +1086,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Erase a user: messages become tombstones without content, uploads, devices and memberships go (administrators) */
+        /**
+         * Erase a user: messages become tombstones without content, uploads, devices and memberships go (administrators)
+         * @description Messages become tombstones with their content removed (whatever the retention option), images and devices are deleted, memberships removed.
+         */
         delete: operations["eraseUser"];
         options?: never;
         head?: never;
@@ -904,7 +1103,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every moderation and administration action, newest first (administrators) */
+        /**
+         * Every moderation and administration action, newest first (administrators)
+         * @description Every moderation and administration action, room-level ones included, newest first.
+         */
         get: operations["listAuditLog"];
         put?: never;
         post?: never;
@@ -921,7 +1123,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The users the caller blocked, newest first */
+        /**
+         * The users the caller blocked, newest first
+         * @description Users the caller blocked; clients hide their messages.
+         */
         get: operations["listBlocks"];
         put?: never;
         post?: never;
@@ -939,10 +1144,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Block a user: they can no longer open a direct room with you, add you to rooms, write in your direct room, or see your presence */
+        /**
+         * Block a user: they can no longer open a direct room with you, add you to rooms, write in your direct room, or see your presence
+         * @description A blocked user cannot open a direct room with the caller, add them to rooms, send in their direct room or see their presence. Blocking again changes nothing.
+         */
         put: operations["blockUser"];
         post?: never;
-        /** Unblock a user (nothing happens when they are not blocked) */
+        /**
+         * Unblock a user (nothing happens when they are not blocked)
+         * @description Unblocking a user who is not blocked changes nothing.
+         */
         delete: operations["unblockUser"];
         options?: never;
         head?: never;
@@ -992,6 +1203,35 @@ export interface components {
             redis: "up" | "down" | "not_configured";
             load: components["schemas"]["ReadinessLoad"];
         };
+        /**
+         * @description Present on every error: errors raised without one get the generic code of their status (see error-body.ts).
+         * @enum {string}
+         */
+        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "INVALID_REFRESH_TOKEN" | "FORBIDDEN" | "MESSAGE_REJECTED" | "BANNED" | "SILENCED" | "ROOM_FROZEN" | "BLOCKED" | "GUEST_NOT_ALLOWED" | "USER_BANNED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "REPORT_NOT_FOUND" | "BAN_NOT_FOUND" | "DEVICE_NOT_FOUND" | "NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SLOW_MODE" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY" | "INTERNAL";
+        ErrorResponse: {
+            /** @example 404 */
+            statusCode: number;
+            /**
+             * @description What went wrong; a list of every invalid field for validation errors
+             * @example Room not found
+             */
+            message: string | string[];
+            /**
+             * @description The HTTP reason phrase
+             * @example Not Found
+             */
+            error: string;
+            /**
+             * @description Present on every error: errors raised without one get the generic code of their status (see error-body.ts).
+             * @example ROOM_NOT_FOUND
+             */
+            code: components["schemas"]["ChatErrorCode"];
+            /**
+             * @description Seconds to wait before retrying (429 and 503; also the `Retry-After` header)
+             * @example 3
+             */
+            retryAfterSeconds?: number;
+        };
         CredentialsDto: {
             /** @description 3 to 32 letters, digits, `.`, `_` or `-`; unique without regard to case. */
             username: string;
@@ -1020,24 +1260,6 @@ export interface components {
              */
             expiresIn: number;
             user: components["schemas"]["AccountResponse"];
-        };
-        /** @enum {string} */
-        ChatErrorCode: "INVALID_INPUT" | "INVALID_REACTION" | "INVALID_MENTION" | "PUSH_ENDPOINT_NOT_ALLOWED" | "UNAUTHENTICATED" | "INVALID_REFRESH_TOKEN" | "FORBIDDEN" | "MESSAGE_REJECTED" | "BANNED" | "SILENCED" | "ROOM_FROZEN" | "BLOCKED" | "GUEST_NOT_ALLOWED" | "USER_BANNED" | "LOCAL_ACCOUNTS_DISABLED" | "ROOM_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "IMAGE_NOT_FOUND" | "USER_NOT_FOUND" | "REPORT_NOT_FOUND" | "BAN_NOT_FOUND" | "DEVICE_NOT_FOUND" | "ALREADY_MEMBER" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SLOW_MODE" | "SHUTTING_DOWN" | "DATABASE_UNAVAILABLE" | "ROOM_BUSY" | "SERVER_BUSY";
-        ErrorResponse: {
-            /** @example 404 */
-            statusCode: number;
-            /**
-             * @description What went wrong; a list of every invalid field for validation errors
-             * @example Room not found
-             */
-            message: string | string[];
-            /**
-             * @description The HTTP reason phrase
-             * @example Not Found
-             */
-            error: string;
-            /** @example ROOM_NOT_FOUND */
-            code?: components["schemas"]["ChatErrorCode"];
         };
         RefreshTokenDto: {
             /** @example S2xq3Q0m2l7b3m5m6JfQ9h0yC8v1t4WkS7n6d5e4f3g */
@@ -1212,10 +1434,7 @@ export interface components {
             /** @description Group rooms only; a direct room's title is the other member's name. */
             title?: string;
             description?: string;
-            /**
-             * @description Group rooms only: listed in `GET /rooms?scope=public` and joinable by anyone.
-             * @default false
-             */
+            /** @description Group rooms only: listed in `GET /rooms?scope=public` and joinable by anyone. Default false. */
             isPublic?: boolean;
             /** @description The other members (the caller is added as owner, or as the other side of a direct room). */
             memberIds: string[];
@@ -1243,14 +1462,11 @@ export interface components {
         };
         ReplaceRoomDto: {
             title: string;
-            /** @default  */
+            /** @description Default: empty */
             description?: string;
-            /** @default false */
+            /** @description Default: false */
             isPublic?: boolean;
-            /**
-             * @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests
-             * @default false
-             */
+            /** @description Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests. Default: false */
             allowGuests?: boolean;
             /**
              * Format: uuid
@@ -1314,8 +1530,7 @@ export interface components {
         AddMemberDto: {
             userId: string;
             /**
-             * @description Default `member`; only the owner may add an admin. Ownership is handed over with PATCH, not given here.
-             * @default member
+             * @description Default: member
              * @enum {string}
              */
             role?: "admin" | "member";
@@ -1889,6 +2104,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ann",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CredentialsDto"];
             };
         };
@@ -1901,7 +2122,11 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Invalid username or password */
+            /**
+             * @description `INVALID_INPUT`: password must be longer than or equal to 8 characters
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1910,7 +2135,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            /** @description `LOCAL_ACCOUNTS_DISABLED`: Local accounts are disabled: this server verifies tokens of an identity provider (JWT_PUBLIC_KEY or JWT_JWKS_URI). Sign in there. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1919,7 +2144,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The username is taken */
+            /** @description `CONFLICT`: That username is taken */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1928,9 +2153,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many attempts from this address */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: ThrottlerException: Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1948,6 +2195,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ann",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CredentialsDto"];
             };
         };
@@ -1960,7 +2213,11 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Invalid username or password format */
+            /**
+             * @description `INVALID_INPUT`: username may contain only letters, digits, ".", "_" and "-"
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1969,7 +2226,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Wrong username or password */
+            /** @description `UNAUTHENTICATED`: Wrong username or password */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1978,7 +2235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            /** @description `LOCAL_ACCOUNTS_DISABLED`: Local accounts are disabled: this server verifies tokens of an identity provider (JWT_PUBLIC_KEY or JWT_JWKS_URI). Sign in there. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1987,9 +2244,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many attempts from this address */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: ThrottlerException: Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2007,6 +2286,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refreshToken": "S2xq3Q0m2l7b3m5m6JfQ9h0yC8v1t4WkS7n6d5e4f3g"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshTokenDto"];
             };
         };
@@ -2019,7 +2303,11 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description No refresh token, or not a string of at most 128 characters */
+            /**
+             * @description `INVALID_INPUT`: refreshToken must be a string
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2028,7 +2316,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The refresh token is unknown, expired, used or revoked (`INVALID_REFRESH_TOKEN`) */
+            /** @description `INVALID_REFRESH_TOKEN`: The refresh token is not valid (unknown, expired, used or revoked): log in again */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2037,7 +2325,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            /** @description `LOCAL_ACCOUNTS_DISABLED`: Local accounts are disabled: this server verifies tokens of an identity provider (JWT_PUBLIC_KEY or JWT_JWKS_URI). Sign in there. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2046,9 +2334,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many attempts from this address */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: ThrottlerException: Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2066,6 +2376,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refreshToken": "S2xq3Q0m2l7b3m5m6JfQ9h0yC8v1t4WkS7n6d5e4f3g"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshTokenDto"];
             };
         };
@@ -2077,7 +2392,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No refresh token, or not a string of at most 128 characters */
+            /**
+             * @description `INVALID_INPUT`: refreshToken must be a string
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2086,7 +2405,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            /** @description `LOCAL_ACCOUNTS_DISABLED`: Local accounts are disabled: this server verifies tokens of an identity provider (JWT_PUBLIC_KEY or JWT_JWKS_URI). Sign in there. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2095,9 +2414,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many attempts from this address */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: ThrottlerException: Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2115,6 +2456,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Visitor"
+                 *     }
+                 */
                 "application/json": components["schemas"]["GuestDto"];
             };
         };
@@ -2127,7 +2473,11 @@ export interface operations {
                     "application/json": components["schemas"]["GuestAuthResponse"];
                 };
             };
-            /** @description Invalid name */
+            /**
+             * @description `INVALID_INPUT`: name should not be empty
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2136,7 +2486,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Local accounts are disabled: tokens come from an identity provider (`LOCAL_ACCOUNTS_DISABLED`) */
+            /** @description `LOCAL_ACCOUNTS_DISABLED`: Local accounts are disabled: this server verifies tokens of an identity provider (JWT_PUBLIC_KEY or JWT_JWKS_URI). Sign in there. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2145,9 +2495,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many attempts from this address */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: ThrottlerException: Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2178,7 +2550,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserSearchResponse"];
                 };
             };
-            /** @description Invalid query */
+            /** @description `INVALID_INPUT`: q must be longer than or equal to 1 characters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2187,7 +2559,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2196,9 +2568,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2228,7 +2615,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: scope must be one of the following values: mine, public */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2237,9 +2624,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2257,6 +2664,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "group",
+                 *       "title": "Design team",
+                 *       "description": "Mockups and reviews",
+                 *       "isPublic": false,
+                 *       "memberIds": [
+                 *         "user-2",
+                 *         "user-3"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRoomDto"];
             };
         };
@@ -2279,7 +2698,13 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: title must be shorter than or equal to 200 characters
+             *
+             *     `INVALID_INPUT`: A direct room has no picture of its own
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2288,7 +2713,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2297,7 +2722,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `BLOCKED`: This user has blocked you
+             *
+             *     `BANNED`: Banned from this room: user-17
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2306,7 +2739,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description A member id names no known user (USER_NOT_FOUND; only when the host can tell: resolveUsers) */
+            /** @description `USER_NOT_FOUND`: No user has the id user-42 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2315,9 +2748,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many rooms created by the caller: retry after `Retry-After` seconds */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many rooms created: retry in 30 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2345,7 +2800,16 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2354,9 +2818,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2376,6 +2860,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "Design team",
+                 *       "description": "Mockups and reviews",
+                 *       "isPublic": true,
+                 *       "allowGuests": false,
+                 *       "imageId": null
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReplaceRoomDto"];
             };
         };
@@ -2388,7 +2881,13 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: title should not be empty
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2397,7 +2896,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2406,7 +2905,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can edit this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2415,9 +2918,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2444,7 +2967,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2453,7 +2985,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner can delete this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2462,9 +2998,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2484,6 +3031,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "Design team (archive)",
+                 *       "slowModeSeconds": 10
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateRoomDto"];
             };
         };
@@ -2496,7 +3049,13 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: slowModeSeconds must not be greater than 3600
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2505,7 +3064,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2514,7 +3073,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can edit this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2523,9 +3086,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2553,7 +3136,16 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2562,7 +3154,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only public group rooms can be joined
+             *
+             *     `BANNED`: Banned from this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2571,7 +3169,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2580,7 +3178,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Already a member */
+            /** @description `ALREADY_MEMBER`: You are already a member of this room */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2589,9 +3187,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many members added or rooms joined by the caller: retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: Too many members added: retry in 6 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2618,7 +3229,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2627,7 +3247,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Nobody can leave a direct room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2636,7 +3260,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2645,9 +3269,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The owner must hand ownership over first */
+            /** @description `CONFLICT`: The owner must hand ownership to another member (PATCH their role to owner) or delete the room before leaving */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2675,7 +3310,11 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description A body with any field: the route takes none */
+            /**
+             * @description `INVALID_INPUT`: property reason should not exist
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2684,7 +3323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2693,9 +3332,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2723,7 +3382,11 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description A body with any field: the route takes none */
+            /**
+             * @description `INVALID_INPUT`: property reason should not exist
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2732,7 +3395,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2741,9 +3404,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2763,6 +3446,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "level": "mentions",
+                 *       "mutedUntil": null
+                 *     }
+                 */
                 "application/json": components["schemas"]["RoomNotificationsDto"];
             };
         };
@@ -2776,7 +3465,13 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: level must be one of the following values: all, mentions, none
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2785,7 +3480,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2794,9 +3489,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2829,7 +3553,13 @@ export interface operations {
                     "application/json": components["schemas"]["ChangesResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: since must not be less than 0
+             *
+             *     `INVALID_INPUT`: cursor does not belong to this since: send the version of the page that gave it
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2838,7 +3568,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2847,9 +3577,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2880,7 +3630,11 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2889,7 +3643,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2898,9 +3652,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2920,6 +3694,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "userId": "user-4",
+                 *       "role": "member"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddMemberDto"];
             };
         };
@@ -2932,7 +3712,13 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: userId should not be empty
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2941,7 +3727,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2950,7 +3736,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can add members
+             *
+             *     `BANNED`: Banned from this room
+             *
+             *     `BLOCKED`: This user has blocked you
+             *
+             *     `GUEST_NOT_ALLOWED`: Guests can only be plain members of public rooms that allow guests
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2959,7 +3755,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `USER_NOT_FOUND`: No user has the id user-42
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2968,7 +3768,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Already a member */
+            /** @description `ALREADY_MEMBER`: That user is already a member of this room */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2977,9 +3777,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many members added or rooms joined by the caller: retry after `Retry-After` seconds */
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many members added: retry in 6 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3008,7 +3830,16 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3017,9 +3848,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MEMBER_NOT_FOUND`: Member not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3047,7 +3902,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3056,7 +3920,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Nobody can be removed from a direct room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3065,7 +3933,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MEMBER_NOT_FOUND`: Member not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3074,9 +3946,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The owner must hand ownership over first */
+            /** @description `CONFLICT`: The owner must hand ownership to another member (PATCH their role to owner) before leaving */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3097,6 +3980,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin",
+                 *       "silencedUntil": null
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateMemberDto"];
             };
         };
@@ -3109,7 +3998,13 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: Give role, silencedUntil or both
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3118,7 +4013,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3127,7 +4022,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not allowed: roles are the owner's; admins silence plain members only; nobody silences themself; never in direct rooms */
+            /**
+             * @description `FORBIDDEN`: Only the owner can change roles
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3136,7 +4035,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MEMBER_NOT_FOUND`: Member not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3145,9 +4048,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The owner cannot step down without handing ownership over */
+            /** @description `CONFLICT`: The owner cannot step down without handing ownership to another member */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3185,7 +4108,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessagePageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: beforeSeq must not be less than 1
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3194,7 +4121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3203,9 +4130,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3225,6 +4172,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Hello, team!",
+                 *       "clientId": "c2f1b9e4-send-1"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateMessageDto"];
             };
         };
@@ -3247,7 +4200,17 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: parentId must be a message of this room
+             *
+             *     `INVALID_INPUT`: A message needs a body or images
+             *
+             *     `INVALID_MENTION`: mentions must name members of the room
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3256,7 +4219,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3265,7 +4228,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Refused by the host application (`beforeMessageSend`), the caller is silenced (`SILENCED`), or the room is frozen (`ROOM_FROZEN`) */
+            /**
+             * @description `SILENCED`: You are silenced in this room
+             *
+             *     `ROOM_FROZEN`: This room is frozen: only the owner and admins can send
+             *
+             *     `BLOCKED`: This user has blocked you
+             *
+             *     `MESSAGE_REJECTED`: Links are not allowed here
+             *
+             *     `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3274,7 +4249,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3283,7 +4258,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The clientId was already used in another room */
+            /** @description `CONFLICT`: This clientId was already used for a message in another room */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3292,13 +4267,43 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /**
-             * @description Too many messages from the caller (HTTP and socket together): retry after `Retry-After` seconds
+             * @description `RATE_LIMITED`: Too many messages: retry in 1 s
              *
-             *     Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), slow mode (`SLOW_MODE`, `retryAfterSeconds` in the body), or the room is receiving too many at once
+             *     `SLOW_MODE`: Slow mode: you can send again in 12 s
+             *
+             *     `RATE_LIMITED`: Too many messages are waiting to be written; retry shortly
              */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_BUSY`: The room is busy (another transaction holds it): the message was not written; send it again
+             *
+             *     `SHUTTING_DOWN`: This node is shutting down: the message was not written; send it again
+             *
+             *     `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3327,7 +4332,16 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3336,9 +4350,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3359,6 +4397,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Hello, team! (edited)"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateMessageDto"];
             };
         };
@@ -3371,7 +4414,13 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: body must be shorter than or equal to 4000 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3380,7 +4429,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3389,7 +4438,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only its sender can edit a message
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3398,7 +4451,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3407,9 +4464,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be edited */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3437,7 +4514,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3446,7 +4532,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3455,9 +4545,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3478,6 +4583,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Hello, team! (edited)"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateMessageDto"];
             };
         };
@@ -3490,7 +4600,13 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: body must be shorter than or equal to 4000 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3499,7 +4615,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3508,7 +4624,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only its sender can edit a message
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3517,7 +4637,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3526,9 +4650,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be edited */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3560,7 +4704,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessageEditPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3569,7 +4717,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3578,7 +4726,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3587,9 +4739,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3619,7 +4786,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid reaction: not an allowed emoji */
+            /**
+             * @description `INVALID_REACTION`: Invalid reaction: "not an emoji"
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3628,7 +4799,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3637,7 +4808,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3646,7 +4830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be reacted to */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3655,9 +4839,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many reactions from the caller: retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: Too many reactions: retry in 1 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3687,7 +4884,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_REACTION`: Invalid reaction: "not an emoji"
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3696,7 +4897,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3705,7 +4906,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3714,7 +4928,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be reacted to */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3723,9 +4937,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many reactions from the caller: retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: Too many reactions: retry in 1 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3745,6 +4972,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "seq": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["SeqDto"];
             };
         };
@@ -3757,7 +4989,13 @@ export interface operations {
                     "application/json": components["schemas"]["ReadStateResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: seq must not be less than 0
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3766,7 +5004,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3775,9 +5013,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3797,6 +5064,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "seq": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["SeqDto"];
             };
         };
@@ -3809,7 +5081,13 @@ export interface operations {
                     "application/json": components["schemas"]["ReadStateResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: seq must not be less than 0
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3818,7 +5096,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3827,9 +5105,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3849,6 +5156,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "messageIds": [
+                 *         "00000000-0000-4000-8000-000000000000"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SeenDto"];
             };
         };
@@ -3861,7 +5175,13 @@ export interface operations {
                     "application/json": components["schemas"]["ReadStateResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: messageIds must contain at least 1 elements
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3870,7 +5190,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3879,9 +5199,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3910,7 +5259,16 @@ export interface operations {
                     "application/json": components["schemas"]["ReceiptsResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3919,9 +5277,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3950,7 +5332,16 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3959,7 +5350,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3968,7 +5363,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3977,9 +5376,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The message is deleted */
+            /** @description `CONFLICT`: A deleted message cannot be pinned */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4008,7 +5418,16 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4017,7 +5436,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4026,9 +5449,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4059,7 +5497,11 @@ export interface operations {
                     "application/json": components["schemas"]["MessagePageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4068,7 +5510,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4077,9 +5519,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4108,7 +5570,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImagePageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: limit must not be greater than 100 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4117,7 +5579,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4126,9 +5588,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4164,7 +5641,11 @@ export interface operations {
                     "application/json": components["schemas"]["ImageResponse"];
                 };
             };
-            /** @description No `file` field, other fields, or a file that cannot be decoded */
+            /**
+             * @description `INVALID_INPUT`: Send the image in the multipart/form-data field `file`
+             *
+             *     `INVALID_INPUT`: The image could not be decoded: the file is damaged or truncated
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4173,7 +5654,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4182,7 +5663,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4191,7 +5676,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Larger than the upload limit, or more pixels than the pixel limit */
+            /**
+             * @description `PAYLOAD_TOO_LARGE`: The file is larger than the upload limit of 10485760 bytes
+             *
+             *     `PAYLOAD_TOO_LARGE`: The image has more than 40000000 pixels
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4200,7 +5689,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not a PNG, JPEG, WebP or GIF image */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: Only PNG, JPEG, WebP and GIF images are accepted (the type is read from the bytes) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4209,9 +5698,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many uploads from the caller: retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: Too many uploads: retry in 10 s */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4239,7 +5741,16 @@ export interface operations {
                     "application/json": components["schemas"]["ImageResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4248,9 +5759,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such image, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `IMAGE_NOT_FOUND`: Image not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4277,7 +5808,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4286,7 +5826,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller can see the image but did not upload it, or is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `FORBIDDEN`: Only the uploader can delete an image
+             *
+             *     `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4295,9 +5841,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such image, or not visible to the caller */
+            /** @description `IMAGE_NOT_FOUND`: Image not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4323,6 +5880,14 @@ export interface operations {
             /** @description The image file */
             200: {
                 headers: {
+                    /** @description Strong validator of the bytes (they never change for an image id): send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Only the viewer may cache the file, and asks again each time (access can end) */
+                    "Cache-Control"?: string;
+                    /** @description Inline, with the file name the image was uploaded with */
+                    "Content-Disposition"?: string;
+                    /** @description Size of the file in bytes */
+                    "Content-Length"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4335,11 +5900,24 @@ export interface operations {
             /** @description The copy named by If-None-Match is current */
             304: {
                 headers: {
+                    /** @description Strong validator of the bytes (they never change for an image id): send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Only the viewer may cache the file, and asks again each time (access can end) */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4348,9 +5926,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such image, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `IMAGE_NOT_FOUND`: Image not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4376,6 +5974,14 @@ export interface operations {
             /** @description The WebP thumbnail */
             200: {
                 headers: {
+                    /** @description Strong validator of the bytes (they never change for an image id): send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Only the viewer may cache the file, and asks again each time (access can end) */
+                    "Cache-Control"?: string;
+                    /** @description Inline, with the file name the image was uploaded with */
+                    "Content-Disposition"?: string;
+                    /** @description Size of the file in bytes */
+                    "Content-Length"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4385,11 +5991,24 @@ export interface operations {
             /** @description The copy named by If-None-Match is current */
             304: {
                 headers: {
+                    /** @description Strong validator of the bytes (they never change for an image id): send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Only the viewer may cache the file, and asks again each time (access can end) */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4398,9 +6017,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such image, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `IMAGE_NOT_FOUND`: Image not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4412,8 +6051,8 @@ export interface operations {
     getPresence: {
         parameters: {
             query: {
-                /** @description Comma-separated user ids */
-                userIds: string;
+                /** @description User ids, comma-separated (at most 100) */
+                userIds: string[];
             };
             header?: never;
             path?: never;
@@ -4429,7 +6068,7 @@ export interface operations {
                     "application/json": components["schemas"]["PresenceResponse"][];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: userIds must contain no more than 100 elements */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4438,7 +6077,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4447,9 +6086,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4475,7 +6129,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceListResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4484,9 +6138,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4504,6 +6173,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "platform": "fcm",
+                 *       "token": "fcm-registration-token-from-the-app"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegisterDeviceDto"];
             };
         };
@@ -4526,7 +6201,13 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceResponse"];
                 };
             };
-            /** @description Invalid body, or a Web Push endpoint that is not an https URL of an allowed push service (`PUSH_ENDPOINT_NOT_ALLOWED`) */
+            /**
+             * @description `INVALID_INPUT`: token is required for platform fcm
+             *
+             *     `PUSH_ENDPOINT_NOT_ALLOWED`: subscription.endpoint must be an https URL of an allowed push service
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4535,7 +6216,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4544,9 +6225,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4573,7 +6278,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4582,7 +6296,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4591,9 +6309,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `DEVICE_NOT_FOUND`: Device not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4619,9 +6348,29 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationConfigResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4652,7 +6401,11 @@ export interface operations {
                     "application/json": components["schemas"]["BanPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4661,7 +6414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4670,7 +6423,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4679,9 +6436,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4702,6 +6470,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Spam",
+                 *       "until": "2030-01-01T00:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PutBanDto"];
             };
         };
@@ -4714,7 +6488,13 @@ export interface operations {
                     "application/json": components["schemas"]["BanResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: until must be in the future
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4723,7 +6503,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4732,7 +6512,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not the owner or an admin, a direct room, yourself, or (for admins) the owner or another admin */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4741,9 +6525,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4771,7 +6575,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4780,7 +6593,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4789,9 +6606,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such room for the caller, or the user is not banned (`BAN_NOT_FOUND`) */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `BAN_NOT_FOUND`: That user is not banned from this room
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4812,6 +6644,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Spam"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateReportDto"];
             };
         };
@@ -4824,7 +6661,13 @@ export interface operations {
                     "application/json": components["schemas"]["ReportResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: reason should not be empty
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4833,7 +6676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4842,7 +6685,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4851,9 +6707,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Already reported by the caller, or the message is deleted */
+            /**
+             * @description `CONFLICT`: You already reported this message
+             *
+             *     `CONFLICT`: A deleted message cannot be reported
+             */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4884,7 +6764,11 @@ export interface operations {
                     "application/json": components["schemas"]["ReportPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: limit must not be greater than 100
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4893,7 +6777,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4902,7 +6786,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4911,9 +6799,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description `ROOM_NOT_FOUND`: Room not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4942,7 +6841,16 @@ export interface operations {
                     "application/json": components["schemas"]["ReportResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4951,7 +6859,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this */
+            /**
+             * @description `FORBIDDEN`: Only the owner and admins can moderate this room
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4960,9 +6872,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /**
+             * @description `ROOM_NOT_FOUND`: Room not found
+             *
+             *     `REPORT_NOT_FOUND`: Report not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4992,7 +6919,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: limit must not be greater than 100 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5001,7 +6928,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5010,9 +6937,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/rooms */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5040,7 +6987,16 @@ export interface operations {
                     "application/json": components["schemas"]["RoomResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5049,9 +7005,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/rooms/6f1c2a52-8f4e-4d0a-9c43-2b0d8f1e7a11
+             *
+             *     `ROOM_NOT_FOUND`: Room not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5078,7 +7058,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5087,9 +7076,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot DELETE /api/v1/chat/admin/rooms/6f1c2a52-8f4e-4d0a-9c43-2b0d8f1e7a11
+             *
+             *     `ROOM_NOT_FOUND`: Room not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5116,7 +7129,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5125,9 +7147,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot DELETE /api/v1/chat/admin/messages/0b6f3e2c-5a7d-4f3e-8c1a-9d2e4f6a8b10
+             *
+             *     `MESSAGE_NOT_FOUND`: Message not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5156,7 +7202,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReportPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: limit must not be greater than 100 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5165,7 +7211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5174,9 +7220,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/reports */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5204,7 +7270,16 @@ export interface operations {
                     "application/json": components["schemas"]["ReportResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5213,9 +7288,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such report */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot POST /api/v1/chat/admin/reports/3d5e7f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f/resolve
+             *
+             *     `REPORT_NOT_FOUND`: Report not found
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5235,6 +7334,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Spam in many rooms",
+                 *       "until": "2030-01-01T00:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["BanUserDto"];
             };
         };
@@ -5247,7 +7352,13 @@ export interface operations {
                     "application/json": components["schemas"]["UserBanResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: until must be in the future
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             *
+             *     `INVALID_INPUT`: The body is not valid JSON: Expected property name or '}' in JSON at position 1
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5256,7 +7367,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5265,7 +7376,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `NOT_FOUND`: Cannot PUT /api/v1/chat/admin/users/user-42/ban */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5274,9 +7394,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description An administrator cannot ban themself */
+            /** @description `CONFLICT`: An administrator cannot ban themself */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The JSON body is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5303,7 +7443,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: userId must be shorter than or equal to 255 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,7 +7456,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5321,9 +7465,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot DELETE /api/v1/chat/admin/users/user-42/ban
+             *
+             *     `BAN_NOT_FOUND`: This user is not banned
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5351,7 +7519,11 @@ export interface operations {
                     "application/json": components["schemas"]["UserExportResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: userId must be shorter than or equal to 255 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5360,7 +7532,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5369,9 +7541,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/users/user-42/export
+             *
+             *     `USER_NOT_FOUND`: The chat stores nothing about this user
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5398,7 +7594,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /**
+             * @description `INVALID_INPUT`: userId must be shorter than or equal to 255 characters
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5407,7 +7607,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5416,9 +7616,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description `NOT_FOUND`: Cannot DELETE /api/v1/chat/admin/users/user-42
+             *
+             *     `USER_NOT_FOUND`: The chat stores nothing about this user
+             */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5447,7 +7671,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEntryPageResponse"];
                 };
             };
-            /** @description Invalid input: a malformed or unknown field (validation errors list every problem in `message`) */
+            /** @description `INVALID_INPUT`: limit must not be greater than 100 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5456,7 +7680,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5465,9 +7689,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist */
+            /** @description `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `NOT_FOUND`: Cannot GET /api/v1/chat/admin/audit */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5493,7 +7737,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockListResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5502,9 +7746,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5533,7 +7792,11 @@ export interface operations {
                     "application/json": components["schemas"]["BlockResponse"];
                 };
             };
-            /** @description Blocking yourself */
+            /**
+             * @description `INVALID_INPUT`: You cannot block yourself
+             *
+             *     `INVALID_INPUT`: Failed to decode param '%E0%A4%A'
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5542,7 +7805,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token */
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5551,7 +7814,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5560,9 +7827,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller already blocks as many users as allowed */
+            /** @description `CONFLICT`: You can block at most 1000 users: unblock someone first */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5589,7 +7867,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token */
+            /** @description `INVALID_INPUT`: Failed to decode param '%E0%A4%A' */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: The token has expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5598,9 +7885,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller is a guest (GUEST_NOT_ALLOWED) */
+            /**
+             * @description `GUEST_NOT_ALLOWED`: Guests cannot do this
+             *
+             *     `USER_BANNED`: You are banned from this server until 2026-12-31T00:00:00.000Z
+             */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unavailable: retry shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (also `retryAfterSeconds` in the body) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,6 +1,6 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ChatAuthGuard, ErrorResponse, RequireUser } from '@parley/chat';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ChatAuthGuard, RequireUser } from '@parley/chat';
 import { AccountsService } from './accounts.service';
 import { SearchUsersQueryDto } from './dto/search-users.dto';
 import { UserSearchResponse } from './dto/user-search.response';
@@ -19,11 +19,19 @@ export class UsersController {
 
   @Get()
   @RequireUser('account.search')
-  @ApiOperation({ operationId: 'searchUsers', summary: 'Local accounts whose username starts with q (case-insensitive), at most 20' })
+  @ApiOperation({
+    operationId: 'searchUsers',
+    summary: 'Local accounts whose username starts with q (case-insensitive), at most 20',
+    description: 'To pick room members by name; any token the chat accepts will do, except a guest\'s.',
+  })
   @ApiOkResponse({ type: UserSearchResponse })
-  @ApiResponse({ status: 400, description: 'Invalid query', type: ErrorResponse })
-  @ApiResponse({ status: 401, description: 'No valid bearer token', type: ErrorResponse })
-  @ApiResponse({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)', type: ErrorResponse })
+  @ApiErrors(
+    { code: 'INVALID_INPUT', message: ['q must be longer than or equal to 1 characters'] },
+    'UNAUTHENTICATED',
+    'GUEST_NOT_ALLOWED',
+    'USER_BANNED',
+    'DATABASE_UNAVAILABLE',
+  )
   async search(@Query() query: SearchUsersQueryDto): Promise<UserSearchResponse> {
     return { items: await this.accounts.search(query.q, query.limit) };
   }

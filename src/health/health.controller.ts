@@ -43,7 +43,11 @@ export class HealthController implements OnModuleDestroy {
    */
   @Get()
   @HealthCheck()
-  @ApiOperation({ operationId: 'health' })
+  @ApiOperation({
+    operationId: 'health',
+    summary: 'Combined check: 200 when the database and (when configured) Redis answer, 503 otherwise',
+    description: 'The contract\'s health check (terminus\'s body: `status`, `info`, `error`, `details`). A load balancer that must keep a node without Redis in rotation uses `/health/ready`.',
+  })
   check() {
     const checks: Array<() => PromiseLike<HealthIndicatorResult>> = [
       () =>
@@ -68,7 +72,11 @@ export class HealthController implements OnModuleDestroy {
 
   /** Liveness: 200 while the process answers HTTP; nothing else is asked. */
   @Get('live')
-  @ApiOperation({ operationId: 'healthLive', summary: 'Liveness: the process answers (no dependency is checked)' })
+  @ApiOperation({
+    operationId: 'healthLive',
+    summary: 'Liveness: the process answers (no dependency is checked)',
+    description: 'Always 200 while the process serves HTTP: restarting a node because a dependency is away never helps.',
+  })
   @ApiOkResponse({ type: LivenessResponse })
   live(): LivenessResponse {
     return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
@@ -76,7 +84,11 @@ export class HealthController implements OnModuleDestroy {
 
   /** Readiness: 503 without a database or while shutting down; 200 otherwise, with Redis and load reported. */
   @Get('ready')
-  @ApiOperation({ operationId: 'healthReady', summary: 'Readiness: 503 when the database is away or the node is shutting down' })
+  @ApiOperation({
+    operationId: 'healthReady',
+    summary: 'Readiness: 503 when the database is away or the node is shutting down',
+    description: 'Redis away (`degraded`) and load (`overloaded`, with figures in `load`) are reported with 200, so that every node under the same storm stays in rotation.',
+  })
   @ApiOkResponse({ type: ReadinessResponse, description: '`status`: `ok`, `degraded` (Redis away) or `overloaded` (see `load`)' })
   @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: '`status`: `unavailable` (no database) or `shutting_down`' })
   async ready(@Res({ passthrough: true }) response: Response): Promise<ReadinessResponse> {

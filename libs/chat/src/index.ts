@@ -78,12 +78,19 @@ export type { RecordedSystemMessage, SystemChange, SystemEvent, SystemMessageRoo
 // Errors and response shapes, as HTTP and socket clients receive them.
 export { ChatError, CHAT_ERROR_STATUS } from './common/chat-error';
 export type { ChatErrorCode } from './common/chat-error';
+export { codeOfStatus, errorBodyOf } from './common/error-body';
+export type { ErrorBody } from './common/error-body';
 // Outages: 503 with `retryAfterSeconds`; the process's database outage tracker (logs an outage once, and its end)
 // and the one mapping of infrastructure errors (database unreachable, pool exhausted, lock timeout) to those 503s.
 export { ServiceUnavailableError } from './common/service-unavailable.error';
 export type { RetryLaterCode } from './common/service-unavailable.error';
 export { DatabaseOutage, databaseOutage, isDatabaseUnavailable, serviceUnavailableOf } from './common/database-outage';
 export { ErrorResponse } from './common/dto/error.response';
+// OpenAPI: `@ApiErrors(...codes)` documents a host route's errors like the chat's; `completeOpenApiDocument` turns the
+// document SwaggerModule builds into the OpenAPI 3.1 one the chat's clients are generated from (see the README).
+export { ApiErrors } from './common/api-error-responses';
+export type { ApiErrorCase } from './common/api-error-responses';
+export { completeOpenApiDocument } from './common/openapi-document';
 // The chat's input rules, for the host's own routes: the validation pipe of the chat routes (unknown fields, depth
 // and `__proto__` keys refused; 400 `INVALID_INPUT`), the text rule of its DTOs (no control characters, lengths in
 // code points as PostgreSQL counts them), and the depth/key check alone, to run right after a JSON parser.

@@ -1,7 +1,6 @@
 import { UseGuards, applyDecorators } from '@nestjs/common';
 import { ServerAdminGuard } from '../access/server-admin.guard';
 import { ChatApi } from '../auth/chat-api.decorator';
-import { ApiChatErrors } from '../common/api-error-responses';
 
 /**
  * What every `/admin` controller declares: a chat controller (bearer token, validation, errors) under `admin/<path>`,
@@ -11,6 +10,6 @@ import { ApiChatErrors } from '../common/api-error-responses';
 export const AdminApi = (path: string): ClassDecorator =>
   applyDecorators(
     ChatApi(`admin/${path}`, 'admin'),
+    // Each route documents that 404 (`NOT_FOUND`) with its own errors: a route's 404 replaces a controller's.
     UseGuards(ServerAdminGuard),
-    ApiChatErrors({ status: 404, description: 'Not found; also the answer to anybody who is not a server administrator, as for a route that does not exist' }),
   );

@@ -16,9 +16,16 @@ export class AdminAuditController {
   ) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listAuditLog', summary: 'Every moderation and administration action, newest first (administrators)' })
+  @ApiOperation({
+    operationId: 'listAuditLog',
+    summary: 'Every moderation and administration action, newest first (administrators)',
+    description: 'Every moderation and administration action, room-level ones included, newest first.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['limit must not be greater than 100'] },
+    { code: 'NOT_FOUND', message: 'Cannot GET /api/v1/chat/admin/audit' },
+  )
   @ApiOkResponse({ type: AuditEntryPageResponse })
-  @ApiChatErrors(400)
   list(@Query() query: PageQueryDto): Promise<Page<AuditEntryResponse>> {
     return this.audit.list(this.config.pageSize(query.limit), query.cursor);
   }

@@ -21,35 +21,67 @@ export class AdminUsersController {
   ) {}
 
   @Put(':userId/ban')
-  @ApiOperation({ operationId: 'banUserServerWide', summary: 'Ban a user from the whole server: every request 403 USER_BANNED, sockets cut (administrators)' })
+  @ApiOperation({
+    operationId: 'banUserServerWide',
+    summary: 'Ban a user from the whole server: every request 403 USER_BANNED, sockets cut (administrators)',
+    description: 'Every request of the user is refused with 403 `USER_BANNED` until `until` (or for good), and their sockets are disconnected on every node.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: 'until must be in the future' },
+    { code: 'NOT_FOUND', message: 'Cannot PUT /api/v1/chat/admin/users/user-42/ban' },
+    { code: 'CONFLICT', message: 'An administrator cannot ban themself' },
+  )
   @ApiOkResponse({ type: UserBanResponse })
-  @ApiChatErrors(400, { status: 409, description: 'An administrator cannot ban themself' })
   ban(@CurrentUser() principal: ChatPrincipal, @TextParam('userId', 255) userId: string, @Body() dto: BanUserDto): Promise<UserBanResponse> {
     return this.bans.ban(principal, userId, dto);
   }
 
   @Delete(':userId/ban')
   @HttpCode(204)
-  @ApiOperation({ operationId: 'unbanUserServerWide', summary: "Lift a user's server-wide ban (administrators)" })
+  @ApiOperation({
+    operationId: 'unbanUserServerWide',
+    summary: "Lift a user's server-wide ban (administrators)",
+    description: 'The user may use the server again.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['userId must be shorter than or equal to 255 characters'] },
+    { code: 'NOT_FOUND', message: 'Cannot DELETE /api/v1/chat/admin/users/user-42/ban' },
+    { code: 'BAN_NOT_FOUND', message: 'This user is not banned' },
+  )
   @ApiNoContentResponse({ description: 'Lifted' })
-  @ApiChatErrors(400)
   unban(@CurrentUser() principal: ChatPrincipal, @TextParam('userId', 255) userId: string): Promise<void> {
     return this.bans.unban(principal, userId);
   }
 
   @Get(':userId/export')
-  @ApiOperation({ operationId: 'exportUser', summary: 'Everything the chat stores about a user, as JSON (administrators)' })
+  @ApiOperation({
+    operationId: 'exportUser',
+    summary: 'Everything the chat stores about a user, as JSON (administrators)',
+    description: 'Profile, memberships, messages, images, devices, reports and bans of one user, for a data subject request.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['userId must be shorter than or equal to 255 characters'] },
+    { code: 'NOT_FOUND', message: 'Cannot GET /api/v1/chat/admin/users/user-42/export' },
+    { code: 'USER_NOT_FOUND', message: 'The chat stores nothing about this user' },
+  )
   @ApiOkResponse({ type: UserExportResponse })
-  @ApiChatErrors(400)
   export(@CurrentUser() principal: ChatPrincipal, @TextParam('userId', 255) userId: string): Promise<UserExportResponse> {
     return this.exports.export(principal, userId);
   }
 
   @Delete(':userId')
   @HttpCode(204)
-  @ApiOperation({ operationId: 'eraseUser', summary: "Erase a user: messages become tombstones without content, uploads, devices and memberships go (administrators)" })
+  @ApiOperation({
+    operationId: 'eraseUser',
+    summary: "Erase a user: messages become tombstones without content, uploads, devices and memberships go (administrators)",
+    description: 'Messages become tombstones with their content removed (whatever the retention option), images and devices are deleted, memberships removed.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['userId must be shorter than or equal to 255 characters'] },
+    { code: 'NOT_FOUND', message: 'Cannot DELETE /api/v1/chat/admin/users/user-42' },
+    { code: 'USER_NOT_FOUND', message: 'The chat stores nothing about this user' },
+  )
   @ApiNoContentResponse({ description: 'Erased' })
-  @ApiChatErrors(400)
   erase(@CurrentUser() principal: ChatPrincipal, @TextParam('userId', 255) userId: string): Promise<void> {
     return this.erasure.erase(principal, userId);
   }

@@ -17,8 +17,12 @@ export class BlocksController {
 
   @Get()
   @RequireUser('block.manage')
-  @ApiOperation({ operationId: 'listBlocks', summary: 'The users the caller blocked, newest first' })
-  @ApiChatErrors(GUEST_403)
+  @ApiOperation({
+    operationId: 'listBlocks',
+    summary: 'The users the caller blocked, newest first',
+    description: 'Users the caller blocked; clients hide their messages.',
+  })
+  @ApiChatErrors('GUEST_NOT_ALLOWED')
   @ApiOkResponse({ type: BlockListResponse })
   list(@CurrentUser() principal: ChatPrincipal): Promise<BlockListResponse> {
     return this.blocks.list(principal);
@@ -29,8 +33,13 @@ export class BlocksController {
   @ApiOperation({
     operationId: 'blockUser',
     summary: 'Block a user: they can no longer open a direct room with you, add you to rooms, write in your direct room, or see your presence',
+    description: 'A blocked user cannot open a direct room with the caller, add them to rooms, send in their direct room or see their presence. Blocking again changes nothing.',
   })
-  @ApiChatErrors({ status: 400, description: 'Blocking yourself' }, GUEST_403, { status: 409, description: 'The caller already blocks as many users as allowed' })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: 'You cannot block yourself' },
+    'GUEST_NOT_ALLOWED',
+    { code: 'CONFLICT', message: 'You can block at most 1000 users: unblock someone first' },
+  )
   @ApiOkResponse({ type: BlockResponse, description: 'The block (the existing one when the user was blocked already)' })
   block(@CurrentUser() principal: ChatPrincipal, @TextParam('userId', 255) userId: string): Promise<BlockResponse> {
     return this.blocks.block(principal, userId);
@@ -39,8 +48,12 @@ export class BlocksController {
   @Delete(':userId')
   @HttpCode(204)
   @RequireUser('block.manage')
-  @ApiOperation({ operationId: 'unblockUser', summary: 'Unblock a user (nothing happens when they are not blocked)' })
-  @ApiChatErrors(GUEST_403)
+  @ApiOperation({
+    operationId: 'unblockUser',
+    summary: 'Unblock a user (nothing happens when they are not blocked)',
+    description: 'Unblocking a user who is not blocked changes nothing.',
+  })
+  @ApiChatErrors('GUEST_NOT_ALLOWED')
   @ApiNoContentResponse({ description: 'Not blocked any more' })
   unblock(@CurrentUser() principal: ChatPrincipal, @TextParam('userId', 255) userId: string): Promise<void> {
     return this.blocks.unblock(principal, userId);

@@ -38,6 +38,8 @@ export const CHAT_ERROR_STATUS = {
   REPORT_NOT_FOUND: HttpStatus.NOT_FOUND,
   BAN_NOT_FOUND: HttpStatus.NOT_FOUND,
   DEVICE_NOT_FOUND: HttpStatus.NOT_FOUND,
+  /** No such route (or another 404 raised outside the chat's own services). */
+  NOT_FOUND: HttpStatus.NOT_FOUND,
   ALREADY_MEMBER: HttpStatus.CONFLICT,
   CONFLICT: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
@@ -53,6 +55,8 @@ export const CHAT_ERROR_STATUS = {
   ROOM_BUSY: HttpStatus.SERVICE_UNAVAILABLE,
   /** This node is overloaded (socket handshakes beyond its queue, requests that waited too long for a database connection). */
   SERVER_BUSY: HttpStatus.SERVICE_UNAVAILABLE,
+  /** A fault of the server itself: logged, nothing about it is told to the client. */
+  INTERNAL: HttpStatus.INTERNAL_SERVER_ERROR,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ChatErrorCode = keyof typeof CHAT_ERROR_STATUS;
@@ -66,6 +70,7 @@ const REASON: Record<number, string> = {
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 

@@ -1,6 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { serviceUnavailableOf } from './database-outage';
+import { errorBodyOf } from './error-body';
 import { describeError } from './error-summary';
 import { retryAfterOf } from './service-unavailable.error';
 
@@ -10,7 +11,7 @@ import { retryAfterOf } from './service-unavailable.error';
  * `Retry-After`, logged once per outage by `databaseOutage`, not once per request; anything else is 500 with the
  * chat's error body (`code: INTERNAL`) and one log line that says what failed without what was sent. Nest's
  * default handler would log the error object itself, and TypeORM's errors carry the query and its parameters:
- * other users' message bodies, ids and clientIds. HTTP exceptions are answered as Nest always does, with a
+ * other users' message bodies, ids and clientIds. HTTP exceptions are answered with their status and body, with a
  * `Retry-After` header when their body has `retryAfterSeconds`.
  */
 @Catch()
@@ -24,7 +25,7 @@ export class ChatExceptionFilter extends BaseExceptionFilter {
       const retryAfter = retryAfterOf(known);
       const response = http.getResponse<{ headersSent?: boolean; setHeader?: (name: string, value: number) => void }>();
       if (retryAfter !== undefined && !response.headersSent) response.setHeader?.('Retry-After', retryAfter);
-      return super.catch(known, host);
+      return super.catch(new HttpException(errorBodyOf(known), known.getStatus()), host);
     }
     const request = http.getRequest<{ method: string; path: string }>();
     this.logger.error(`${request.method} ${request.path} failed: ${describeError(exception)}`);

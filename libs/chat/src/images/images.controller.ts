@@ -34,6 +34,16 @@ const BINARY = { schema: { type: 'string', format: 'binary' } } as const;
 /** The bytes in their own type; error responses stay JSON (so no `@ApiProduces`, which would apply to them too). */
 const imageContent = (types: readonly string[]) => Object.fromEntries(types.map((type) => [type, BINARY]));
 const IF_NONE_MATCH = { name: 'If-None-Match', required: false, description: 'The ETag of a copy the client has: 304 when it is current' };
+/** The headers `sendImage` sets on every image answer (see image-download.ts for why each one). */
+const ETAG = { description: 'Strong validator of the bytes (they never change for an image id): send it back in If-None-Match', schema: { type: 'string', example: '"6b1f0c3e9a"' } } as const;
+const CACHE_CONTROL = { description: 'Only the viewer may cache the file, and asks again each time (access can end)', schema: { type: 'string', example: 'private, no-cache' } } as const;
+const DOWNLOAD_HEADERS = {
+  ETag: ETAG,
+  'Cache-Control': CACHE_CONTROL,
+  'Content-Disposition': { description: 'Inline, with the file name the image was uploaded with', schema: { type: 'string', example: 'inline; filename="photo.png"' } },
+  'Content-Length': { description: 'Size of the file in bytes', schema: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } },
+} as const;
+const NOT_MODIFIED = { status: 304, description: 'The copy named by If-None-Match is current', headers: { ETag: ETAG, 'Cache-Control': CACHE_CONTROL } } as const;
 
 @ChatApi('images', 'images')
 export class ImagesController {
@@ -43,12 +53,18 @@ export class ImagesController {
   // The guard runs before the interceptors: nothing is read from an unauthenticated request's body.
   @UseInterceptors(UploadErrorsInterceptor, FileInterceptor('file'))
   @RequireUser('image.upload')
-  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
-  @ApiOperation({ operationId: 'uploadImage', summary: 'Upload a PNG, JPEG, WebP or GIF image (multipart field `file`)' })
+  @ApiOperation({
+    operationId: 'uploadImage',
+    summary: 'Upload a PNG, JPEG, WebP or GIF image (multipart field `file`)',
+    description: 'The type is read from the bytes (PNG, JPEG, WebP or GIF); a WebP thumbnail is made. Attach the image to a message with `imageIds`, or use it as a room picture.',
+  })
   @ApiChatErrors(
-    { status: 400, description: 'No `file` field, other fields, or a file that cannot be decoded' },
-    { status: 413, description: 'Larger than the upload limit, or more pixels than the pixel limit' },
-    { status: 415, description: 'Not a PNG, JPEG, WebP or GIF image' },
+    { code: 'INVALID_INPUT', message: 'Send the image in the multipart/form-data field `file`' },
+    { code: 'INVALID_INPUT', message: 'The image could not be decoded: the file is damaged or truncated' },
+    'GUEST_NOT_ALLOWED',
+    { code: 'PAYLOAD_TOO_LARGE', message: 'The file is larger than the upload limit of 10485760 bytes' },
+    { code: 'PAYLOAD_TOO_LARGE', message: 'The image has more than 40000000 pixels' },
+    { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Only PNG, JPEG, WebP and GIF images are accepted (the type is read from the bytes)' },
   )
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -66,9 +82,15 @@ export class ImagesController {
 
   @Get()
   @RequireUser('image.upload')
-  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
-  @ApiOperation({ operationId: 'listImages', summary: 'My uploaded images, newest first' })
-  @ApiChatErrors(400)
+  @ApiOperation({
+    operationId: 'listImages',
+    summary: 'My uploaded images, newest first',
+    description: 'Images the caller uploaded, newest first, a page at a time.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['limit must not be greater than 100'] },
+    'GUEST_NOT_ALLOWED',
+  )
   @ApiOkResponse({ type: ImagePageResponse })
   list(@CurrentUser() principal: ChatPrincipal, @Query() query: PageQueryDto): Promise<Page<ImageResponse>> {
     return this.images.list(principal, query);
@@ -76,8 +98,12 @@ export class ImagesController {
 
   @Get(':imageId')
   @UseGuards(ImageAccessGuard)
-  @ApiOperation({ operationId: 'getImage', summary: 'An image I uploaded or that is attached to a message in one of my rooms' })
-  @ApiChatErrors({ status: 404, description: 'No such image, or not visible to the caller' })
+  @ApiOperation({
+    operationId: 'getImage',
+    summary: 'An image I uploaded or that is attached to a message in one of my rooms',
+    description: 'The metadata of an image with its `url` and `thumbnailUrl`.',
+  })
+  @ApiChatErrors('IMAGE_NOT_FOUND')
   @ApiOkResponse({ type: ImageResponse })
   get(@IdParam('imageId', 'image') imageId: string): Promise<ImageResponse> {
     return this.images.get(imageId);
@@ -87,8 +113,16 @@ export class ImagesController {
   @UseGuards(ImageAccessGuard)
   @HttpCode(204)
   @RequireUser('image.upload')
-  @ApiOperation({ operationId: 'deleteImage', summary: 'Delete an image (uploader): it disappears from the messages that showed it' })
-  @ApiChatErrors({ status: 403, description: 'The caller can see the image but did not upload it, or is a guest (GUEST_NOT_ALLOWED)' }, { status: 404, description: 'No such image, or not visible to the caller' })
+  @ApiOperation({
+    operationId: 'deleteImage',
+    summary: 'Delete an image (uploader): it disappears from the messages that showed it',
+    description: 'Only its uploader deletes an image; messages that showed it show it no more.',
+  })
+  @ApiChatErrors(
+    { code: 'FORBIDDEN', message: 'Only the uploader can delete an image' },
+    'GUEST_NOT_ALLOWED',
+    'IMAGE_NOT_FOUND',
+  )
   @ApiNoContentResponse({ description: 'Deleted' })
   remove(@CurrentUser() principal: ChatPrincipal, @IdParam('imageId', 'image') imageId: string): Promise<void> {
     return this.images.remove(principal, imageId);
@@ -96,11 +130,15 @@ export class ImagesController {
 
   @Get(':imageId/file')
   @UseGuards(ImageAccessGuard)
-  @ApiOperation({ operationId: 'getImageFile', summary: 'The image file, without metadata' })
-  @ApiChatErrors({ status: 404, description: 'No such image, or not visible to the caller' })
+  @ApiOperation({
+    operationId: 'getImageFile',
+    summary: 'The image file, without metadata',
+    description: 'The bytes, with `ETag` (send it back in `If-None-Match` for a 304), `Cache-Control` (private: the file is not public) and `Content-Disposition` (inline, with a file name).',
+  })
+  @ApiChatErrors('IMAGE_NOT_FOUND')
   @ApiHeader(IF_NONE_MATCH)
-  @ApiOkResponse({ description: 'The image file', content: imageContent(IMAGE_MIME_TYPES) })
-  @ApiResponse({ status: 304, description: 'The copy named by If-None-Match is current' })
+  @ApiOkResponse({ description: 'The image file', content: imageContent(IMAGE_MIME_TYPES), headers: DOWNLOAD_HEADERS })
+  @ApiResponse(NOT_MODIFIED)
   async file(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('imageId', 'image') imageId: string,
@@ -112,11 +150,15 @@ export class ImagesController {
 
   @Get(':imageId/thumbnail')
   @UseGuards(ImageAccessGuard)
-  @ApiOperation({ operationId: 'getImageThumbnail', summary: 'A WebP thumbnail of the image' })
-  @ApiChatErrors({ status: 404, description: 'No such image, or not visible to the caller' })
+  @ApiOperation({
+    operationId: 'getImageThumbnail',
+    summary: 'A WebP thumbnail of the image',
+    description: 'A WebP thumbnail, with the same caching headers as the file.',
+  })
+  @ApiChatErrors('IMAGE_NOT_FOUND')
   @ApiHeader(IF_NONE_MATCH)
-  @ApiOkResponse({ description: 'The WebP thumbnail', content: imageContent([THUMBNAIL_MIME_TYPE]) })
-  @ApiResponse({ status: 304, description: 'The copy named by If-None-Match is current' })
+  @ApiOkResponse({ description: 'The WebP thumbnail', content: imageContent([THUMBNAIL_MIME_TYPE]), headers: DOWNLOAD_HEADERS })
+  @ApiResponse(NOT_MODIFIED)
   async thumbnail(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('imageId', 'image') imageId: string,

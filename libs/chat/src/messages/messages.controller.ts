@@ -23,29 +23,45 @@ export class MessagesController {
 
   @Get()
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'listMessages', summary: 'Top-level messages newest first, or one thread (?parentId=) oldest first' })
+  @ApiOperation({
+    operationId: 'listMessages',
+    summary: 'Top-level messages newest first, or one thread (?parentId=) oldest first',
+    description: 'Top-level messages, newest first, or with `parentId` one thread, oldest first. `beforeSeq`/`afterSeq` page by seq, `q` searches the text (case-insensitive), `senderId`, `createdAfter` and `createdBefore` filter. Deleted messages stay as tombstones.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['beforeSeq must not be less than 1'] },
+    'ROOM_NOT_FOUND',
+  )
   @ApiOkResponse({ type: MessagePageResponse })
-  @ApiChatErrors(400, 404)
   list(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Query() query: ListMessagesQueryDto): Promise<Page<MessageResponse>> {
     return this.messages.list(principal, roomId, query);
   }
 
   @Post()
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'createMessage', summary: 'Send a message (200 with the first message when the clientId was used)' })
+  @ApiOperation({
+    operationId: 'createMessage',
+    summary: 'Send a message (200 with the first message when the clientId was used)',
+    description: 'A body, images or both. `clientId` (unique per sender) makes a retry safe: sending again with the same clientId answers 200 with the first message. `parentId` replies in the thread of a top-level message; `mentions` names members.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: 'parentId must be a message of this room' },
+    { code: 'INVALID_INPUT', message: 'A message needs a body or images' },
+    { code: 'INVALID_MENTION', message: 'mentions must name members of the room' },
+    { code: 'SILENCED', message: 'You are silenced in this room' },
+    { code: 'ROOM_FROZEN', message: 'This room is frozen: only the owner and admins can send' },
+    { code: 'BLOCKED', message: 'This user has blocked you' },
+    { code: 'MESSAGE_REJECTED', message: 'Links are not allowed here' },
+    'GUEST_NOT_ALLOWED',
+    'ROOM_NOT_FOUND',
+    { code: 'CONFLICT', message: 'This clientId was already used for a message in another room' },
+    { code: 'SLOW_MODE', message: 'Slow mode: you can send again in 12 s' },
+    { code: 'RATE_LIMITED', message: 'Too many messages are waiting to be written; retry shortly' },
+    { code: 'ROOM_BUSY', message: 'The room is busy (another transaction holds it): the message was not written; send it again' },
+    { code: 'SHUTTING_DOWN', message: 'This node is shutting down: the message was not written; send it again' },
+  )
   @ApiCreatedResponse({ type: MessageResponse, description: 'The new message' })
   @ApiOkResponse({ type: MessageResponse, description: 'The message first sent with this clientId' })
-  @ApiChatErrors(
-    400,
-    { status: 403, description: 'Refused by the host application (`beforeMessageSend`), the caller is silenced (`SILENCED`), or the room is frozen (`ROOM_FROZEN`)' },
-    404,
-    { status: 409, description: 'The clientId was already used in another room' },
-    {
-      status: 429,
-      description:
-        'Too many messages from the caller (HTTP and socket together; `Retry-After` says when to retry), slow mode (`SLOW_MODE`, `retryAfterSeconds` in the body), or the room is receiving too many at once',
-    },
-  )
   @RateLimit('messages')
   async create(
     @CurrentUser() principal: ChatPrincipal,
@@ -60,18 +76,35 @@ export class MessagesController {
 
   @Get(':messageId')
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'getMessage' })
+  @ApiOperation({
+    operationId: 'getMessage',
+    summary: 'One message of a room',
+    description: 'A message of a room the caller is a member of; a deleted one is a tombstone (empty body, no images, `deletedAt` set).',
+  })
+  @ApiChatErrors(
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+  )
   @ApiOkResponse({ type: MessageResponse })
-  @ApiChatErrors(404)
   get(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @IdParam('messageId', 'message') messageId: string): Promise<MessageResponse> {
     return this.messages.get(principal, roomId, messageId);
   }
 
   @Patch(':messageId')
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'updateMessage', summary: 'Edit a message (sender only)' })
+  @ApiOperation({
+    operationId: 'updateMessage',
+    summary: 'Edit a message (sender only)',
+    description: 'The sender changes the body (and mentions); `editedAt` is set and the earlier text is kept in the history.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['body must be shorter than or equal to 4000 characters'] },
+    { code: 'FORBIDDEN', message: 'Only its sender can edit a message' },
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+    { code: 'CONFLICT', message: 'A deleted message cannot be edited' },
+  )
   @ApiOkResponse({ type: MessageResponse })
-  @ApiChatErrors(400, 403, 404, { status: 409, description: 'The message is deleted' })
   update(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('roomId', 'room') roomId: string,
@@ -83,9 +116,19 @@ export class MessagesController {
 
   @Put(':messageId')
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'replaceMessage', summary: 'Edit a message (sender only); same as PATCH' })
+  @ApiOperation({
+    operationId: 'replaceMessage',
+    summary: 'Edit a message (sender only); same as PATCH',
+    description: 'Same as PATCH: the body is the whole editable content of a message.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['body must be shorter than or equal to 4000 characters'] },
+    { code: 'FORBIDDEN', message: 'Only its sender can edit a message' },
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+    { code: 'CONFLICT', message: 'A deleted message cannot be edited' },
+  )
   @ApiOkResponse({ type: MessageResponse })
-  @ApiChatErrors(400, 403, 404, { status: 409, description: 'The message is deleted' })
   replace(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('roomId', 'room') roomId: string,
@@ -98,18 +141,35 @@ export class MessagesController {
   @Delete(':messageId')
   @HttpCode(204)
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'deleteMessage', summary: 'Delete as a tombstone (sender, owner, admins)' })
+  @ApiOperation({
+    operationId: 'deleteMessage',
+    summary: 'Delete as a tombstone (sender, owner, admins)',
+    description: 'The message stays in the history as a tombstone (empty body, no images, `deletedAt` set). Its sender, the owner and admins may delete it.',
+  })
+  @ApiChatErrors(
+    { code: 'FORBIDDEN', message: 'Only the owner and admins can do this' },
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+  )
   @ApiNoContentResponse({ description: 'Deleted: the message stays as a tombstone' })
-  @ApiChatErrors(403, 404)
   remove(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @IdParam('messageId', 'message') messageId: string): Promise<void> {
     return this.messages.remove(principal, roomId, messageId);
   }
 
   @Get(':messageId/history')
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'getMessageHistory', summary: 'Earlier versions of an edited message (sender, owner, admins)' })
+  @ApiOperation({
+    operationId: 'getMessageHistory',
+    summary: 'Earlier versions of an edited message (sender, owner, admins)',
+    description: 'The texts a message had before each edit, newest first. Its sender, the owner and admins may read it.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['limit must not be greater than 100'] },
+    { code: 'FORBIDDEN', message: 'Only the owner and admins can do this' },
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+  )
   @ApiOkResponse({ type: MessageEditPageResponse })
-  @ApiChatErrors(400, 403, 404)
   history(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('roomId', 'room') roomId: string,

@@ -18,8 +18,17 @@ export class PinsController {
   @Post('messages/:messageId/pin')
   @HttpCode(200)
   @RequireRoom('message.moderate')
-  @ApiOperation({ operationId: 'pinMessage', summary: 'Pin a message (owner and admins)' })
-  @ApiChatErrors(403, 404, { status: 409, description: 'The message is deleted' })
+  @ApiOperation({
+    operationId: 'pinMessage',
+    summary: 'Pin a message (owner and admins)',
+    description: 'Pinned messages are listed by `GET /pins`; pinning again changes nothing.',
+  })
+  @ApiChatErrors(
+    { code: 'FORBIDDEN', message: 'Only the owner and admins can do this' },
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+    { code: 'CONFLICT', message: 'A deleted message cannot be pinned' },
+  )
   @ApiOkResponse({ type: MessageResponse })
   pin(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @IdParam('messageId', 'message') messageId: string): Promise<MessageResponse> {
     return this.pins.setPinned(principal, roomId, messageId, true);
@@ -28,8 +37,16 @@ export class PinsController {
   @Post('messages/:messageId/unpin')
   @HttpCode(200)
   @RequireRoom('message.moderate')
-  @ApiOperation({ operationId: 'unpinMessage', summary: 'Unpin a message (owner and admins)' })
-  @ApiChatErrors(403, 404)
+  @ApiOperation({
+    operationId: 'unpinMessage',
+    summary: 'Unpin a message (owner and admins)',
+    description: 'Unpinning a message that is not pinned changes nothing.',
+  })
+  @ApiChatErrors(
+    { code: 'FORBIDDEN', message: 'Only the owner and admins can do this' },
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+  )
   @ApiOkResponse({ type: MessageResponse })
   unpin(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @IdParam('messageId', 'message') messageId: string): Promise<MessageResponse> {
     return this.pins.setPinned(principal, roomId, messageId, false);
@@ -37,9 +54,16 @@ export class PinsController {
 
   @Get('pins')
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'listPins', summary: 'Pinned messages, most recently pinned first' })
+  @ApiOperation({
+    operationId: 'listPins',
+    summary: 'Pinned messages, most recently pinned first',
+    description: 'Pinned messages of the room, most recently pinned first, a page at a time.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['limit must not be greater than 100'] },
+    'ROOM_NOT_FOUND',
+  )
   @ApiOkResponse({ type: MessagePageResponse })
-  @ApiChatErrors(400, 404)
   list(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Query() query: PageQueryDto): Promise<Page<MessageResponse>> {
     return this.pins.list(principal, roomId, query);
   }

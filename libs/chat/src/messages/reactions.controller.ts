@@ -18,9 +18,18 @@ export class ReactionsController {
 
   @Put(':emoji')
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'addReaction', summary: "Add the caller's reaction (URL-encode the emoji)" })
+  @ApiOperation({
+    operationId: 'addReaction',
+    summary: "Add the caller's reaction (URL-encode the emoji)",
+    description: 'One reaction per user, emoji and message; adding it again changes nothing. The emoji goes URL-encoded in the path.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_REACTION', message: 'Invalid reaction: "not an emoji"' },
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+    { code: 'CONFLICT', message: 'A deleted message cannot be reacted to' },
+  )
   @ApiOkResponse({ type: MessageResponse })
-  @ApiChatErrors({ status: 400, description: 'Invalid reaction: not an allowed emoji' }, 404, { status: 409, description: 'The message is deleted' })
   @RateLimit('reactions')
   add(
     @CurrentUser() principal: ChatPrincipal,
@@ -33,9 +42,18 @@ export class ReactionsController {
 
   @Delete(':emoji')
   @RequireRoom('room.read')
-  @ApiOperation({ operationId: 'removeReaction', summary: "Remove the caller's reaction" })
+  @ApiOperation({
+    operationId: 'removeReaction',
+    summary: "Remove the caller's reaction",
+    description: 'Removing a reaction the caller did not give changes nothing.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_REACTION', message: 'Invalid reaction: "not an emoji"' },
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+    { code: 'CONFLICT', message: 'A deleted message cannot be reacted to' },
+  )
   @ApiOkResponse({ type: MessageResponse })
-  @ApiChatErrors(400, 404, { status: 409, description: 'The message is deleted' })
   @RateLimit('reactions')
   remove(
     @CurrentUser() principal: ChatPrincipal,

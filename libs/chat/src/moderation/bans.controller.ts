@@ -18,9 +18,17 @@ export class BansController {
 
   @Get()
   @RequireRoom('room.moderate')
-  @ApiOperation({ operationId: 'listBans', summary: "The room's active bans (owner and admins)" })
+  @ApiOperation({
+    operationId: 'listBans',
+    summary: "The room's active bans (owner and admins)",
+    description: 'Bans in force in the room, newest first, a page at a time.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['limit must not be greater than 100'] },
+    { code: 'FORBIDDEN', message: 'Only the owner and admins can moderate this room' },
+    'ROOM_NOT_FOUND',
+  )
   @ApiOkResponse({ type: BanPageResponse })
-  @ApiChatErrors(400, 403, 404)
   list(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Query() query: PageQueryDto): Promise<Page<BanResponse>> {
     return this.bans.list(principal, roomId, query);
   }
@@ -28,9 +36,17 @@ export class BansController {
   @Put(':userId')
   @HttpCode(200)
   @RequireRoom('room.moderate')
-  @ApiOperation({ operationId: 'banUser', summary: 'Ban a user from the room, removing them if they are a member; again: new reason and end (owner and admins)' })
+  @ApiOperation({
+    operationId: 'banUser',
+    summary: 'Ban a user from the room, removing them if they are a member; again: new reason and end (owner and admins)',
+    description: 'The user is removed from the room (if a member) and cannot join or be added until `until` passes or the ban is lifted. Admins cannot ban the owner or other admins.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: 'until must be in the future' },
+    { code: 'FORBIDDEN', message: 'Only the owner and admins can moderate this room' },
+    'ROOM_NOT_FOUND',
+  )
   @ApiOkResponse({ type: BanResponse })
-  @ApiChatErrors(400, { status: 403, description: 'Not the owner or an admin, a direct room, yourself, or (for admins) the owner or another admin' }, 404)
   put(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('roomId', 'room') roomId: string,
@@ -43,9 +59,17 @@ export class BansController {
   @Delete(':userId')
   @HttpCode(204)
   @RequireRoom('room.moderate')
-  @ApiOperation({ operationId: 'unbanUser', summary: 'Lift a ban (owner and admins)' })
+  @ApiOperation({
+    operationId: 'unbanUser',
+    summary: 'Lift a ban (owner and admins)',
+    description: 'The user may join again (they are not added back).',
+  })
+  @ApiChatErrors(
+    { code: 'FORBIDDEN', message: 'Only the owner and admins can moderate this room' },
+    'ROOM_NOT_FOUND',
+    { code: 'BAN_NOT_FOUND', message: 'That user is not banned from this room' },
+  )
   @ApiNoContentResponse({ description: 'Lifted' })
-  @ApiChatErrors(403, { status: 404, description: 'No such room for the caller, or the user is not banned (`BAN_NOT_FOUND`)' })
   remove(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @TextParam('userId', 255) userId: string): Promise<void> {
     return this.bans.remove(principal, roomId, userId);
   }

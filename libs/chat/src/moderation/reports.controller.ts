@@ -17,9 +17,19 @@ export class ReportsController {
 
   @Post('messages/:messageId/reports')
   @RequireRoom('message.report')
-  @ApiOperation({ operationId: 'reportMessage', summary: "Report a message to the room's owner and admins (once per member and message)" })
+  @ApiOperation({
+    operationId: 'reportMessage',
+    summary: "Report a message to the room's owner and admins (once per member and message)",
+    description: 'Any member reports a message once; the owner and admins see it in `GET /reports`.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['reason should not be empty'] },
+    'ROOM_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+    { code: 'CONFLICT', message: 'You already reported this message' },
+    { code: 'CONFLICT', message: 'A deleted message cannot be reported' },
+  )
   @ApiCreatedResponse({ type: ReportResponse })
-  @ApiChatErrors(400, 404, { status: 409, description: 'Already reported by the caller, or the message is deleted' })
   create(
     @CurrentUser() principal: ChatPrincipal,
     @IdParam('roomId', 'room') roomId: string,
@@ -31,9 +41,17 @@ export class ReportsController {
 
   @Get('reports')
   @RequireRoom('room.moderate')
-  @ApiOperation({ operationId: 'listReports', summary: "The room's open reports, newest first (owner and admins)" })
+  @ApiOperation({
+    operationId: 'listReports',
+    summary: "The room's open reports, newest first (owner and admins)",
+    description: 'Reports not resolved yet, newest first, a page at a time.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['limit must not be greater than 100'] },
+    { code: 'FORBIDDEN', message: 'Only the owner and admins can moderate this room' },
+    'ROOM_NOT_FOUND',
+  )
   @ApiOkResponse({ type: ReportPageResponse })
-  @ApiChatErrors(400, 403, 404)
   list(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Query() query: PageQueryDto): Promise<Page<ReportResponse>> {
     return this.reports.listOpen(principal, roomId, query);
   }
@@ -41,9 +59,17 @@ export class ReportsController {
   @Post('reports/:reportId/resolve')
   @HttpCode(200)
   @RequireRoom('room.moderate')
-  @ApiOperation({ operationId: 'resolveReport', summary: 'Resolve a report of the room (owner and admins)' })
+  @ApiOperation({
+    operationId: 'resolveReport',
+    summary: 'Resolve a report of the room (owner and admins)',
+    description: 'The report leaves the open list; `resolvedAt` is set.',
+  })
+  @ApiChatErrors(
+    { code: 'FORBIDDEN', message: 'Only the owner and admins can moderate this room' },
+    'ROOM_NOT_FOUND',
+    'REPORT_NOT_FOUND',
+  )
   @ApiOkResponse({ type: ReportResponse })
-  @ApiChatErrors(403, 404)
   resolve(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @IdParam('reportId', 'report') reportId: string): Promise<ReportResponse> {
     return this.reports.resolve(principal, roomId, reportId);
   }

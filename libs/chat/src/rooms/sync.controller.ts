@@ -19,11 +19,14 @@ export class SyncController {
   @ApiOperation({
     operationId: 'getRoomChanges',
     summary: 'Everything changed in the room after version `since`, a page at a time',
-    description:
-      'At most `limit` changed rows (messages, members, removals) per page. While `hasMore` is true, call again with `since` = the returned `version` and `cursor` = `nextCursor`. A client far behind may instead reload the history (GET messages and members) and take the room\'s `version`.',
+    description: 'At most `limit` changed rows (messages, members, removals) per page. While `hasMore` is true, call again with `since` = the returned `version` and `cursor` = `nextCursor`. A client far behind may instead reload the history (GET messages and members) and take the room\'s `version`.',
   })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: ['since must not be less than 0'] },
+    { code: 'INVALID_INPUT', message: 'cursor does not belong to this since: send the version of the page that gave it' },
+    'ROOM_NOT_FOUND',
+  )
   @ApiOkResponse({ type: ChangesResponse })
-  @ApiChatErrors(400, 404)
   changes(@CurrentUser() principal: ChatPrincipal, @IdParam('roomId', 'room') roomId: string, @Query() query: ChangesQueryDto): Promise<ChangesResponse> {
     return this.sync.changes(principal, roomId, query);
   }

@@ -7,7 +7,7 @@ export class AddMemberDto {
   userId: string;
 
   /** Default `member`; only the owner may add an admin. Ownership is handed over with PATCH, not given here. */
-  @ApiPropertyOptional({ enum: ['admin', 'member'], default: 'member' })
+  @ApiPropertyOptional({ enum: ['admin', 'member'], description: 'Default: member' })
   @IsOptionalNonNull()
   @IsIn(['admin', 'member'])
   role?: 'admin' | 'member';

@@ -18,11 +18,18 @@ export class DevicesController {
 
   @Post()
   @RequireUser('device.manage')
-  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
-  @ApiOperation({ operationId: 'registerDevice', summary: 'Register a push target: an FCM token or a Web Push subscription (200 when it was registered already)' })
+  @ApiOperation({
+    operationId: 'registerDevice',
+    summary: 'Register a push target: an FCM token or a Web Push subscription (200 when it was registered already)',
+    description: 'An FCM registration token, or a Web Push subscription whose endpoint is an https URL of an allowed push service. Registering the same token or endpoint again answers 200 with that device.',
+  })
+  @ApiChatErrors(
+    { code: 'INVALID_INPUT', message: 'token is required for platform fcm' },
+    { code: 'PUSH_ENDPOINT_NOT_ALLOWED', message: 'subscription.endpoint must be an https URL of an allowed push service' },
+    'GUEST_NOT_ALLOWED',
+  )
   @ApiCreatedResponse({ type: DeviceResponse, description: 'The new device' })
   @ApiOkResponse({ type: DeviceResponse, description: 'The device this token or endpoint was registered as (now the caller’s)' })
-  @ApiChatErrors({ status: 400, description: 'Invalid body, or a Web Push endpoint that is not an https URL of an allowed push service (`PUSH_ENDPOINT_NOT_ALLOWED`)' })
   async register(@CurrentUser() principal: ChatPrincipal, @Body() dto: RegisterDeviceDto, @Res({ passthrough: true }) response: Response): Promise<DeviceResponse> {
     const { created, device } = await this.devices.register(principal, dto);
     response.status(created ? 201 : 200);
@@ -31,8 +38,12 @@ export class DevicesController {
 
   @Get()
   @RequireUser('device.manage')
-  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
-  @ApiOperation({ operationId: 'listDevices', summary: 'The caller’s devices' })
+  @ApiOperation({
+    operationId: 'listDevices',
+    summary: 'The caller’s devices',
+    description: 'The devices the caller registered.',
+  })
+  @ApiChatErrors('GUEST_NOT_ALLOWED')
   @ApiOkResponse({ type: DeviceListResponse })
   list(@CurrentUser() principal: ChatPrincipal): Promise<DeviceListResponse> {
     return this.devices.list(principal);
@@ -41,10 +52,16 @@ export class DevicesController {
   @Delete(':deviceId')
   @HttpCode(204)
   @RequireUser('device.manage')
-  @ApiChatErrors({ status: 403, description: 'The caller is a guest (GUEST_NOT_ALLOWED)' })
-  @ApiOperation({ operationId: 'deleteDevice', summary: 'Stop pushing to one of the caller’s devices' })
+  @ApiOperation({
+    operationId: 'deleteDevice',
+    summary: 'Stop pushing to one of the caller’s devices',
+    description: 'The device gets no more pushes; another user\'s device is 404.',
+  })
+  @ApiChatErrors(
+    'GUEST_NOT_ALLOWED',
+    'DEVICE_NOT_FOUND',
+  )
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiChatErrors(404)
   remove(@CurrentUser() principal: ChatPrincipal, @IdParam('deviceId', 'device') deviceId: string): Promise<void> {
     return this.devices.remove(principal, deviceId);
   }
@@ -55,7 +72,11 @@ export class NotificationConfigController {
   constructor(private readonly devices: DevicesService) {}
 
   @Get('config')
-  @ApiOperation({ operationId: 'getNotificationConfig', summary: 'What the server can push: Web Push (with its VAPID public key) and FCM' })
+  @ApiOperation({
+    operationId: 'getNotificationConfig',
+    summary: 'What the server can push: Web Push (with its VAPID public key) and FCM',
+    description: 'Whether the server can send Web Push (and its VAPID public key, for `PushManager.subscribe`) and FCM.',
+  })
   @ApiOkResponse({ type: NotificationConfigResponse })
   config(): NotificationConfigResponse {
     return this.devices.notificationConfig();

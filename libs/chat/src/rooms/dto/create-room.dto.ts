@@ -17,8 +17,8 @@ export class CreateRoomDto {
   @IsChatText({ max: 2000, optional: true })
   description?: string;
 
-  /** Group rooms only: listed in `GET /rooms?scope=public` and joinable by anyone. */
-  @ApiPropertyOptional({ default: false })
+  /** Group rooms only: listed in `GET /rooms?scope=public` and joinable by anyone. Default false. */
+  @ApiPropertyOptional()
   @IsOptionalNonNull()
   @IsBoolean()
   isPublic?: boolean;

@@ -8,16 +8,16 @@ export class ReplaceRoomDto {
   @IsChatText({ max: 200 })
   title: string;
 
-  @ApiPropertyOptional({ default: '' })
+  @ApiPropertyOptional({ description: 'Default: empty' })
   @IsChatText({ max: 2000, optional: true })
   description?: string;
 
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional({ description: 'Default: false' })
   @IsOptionalNonNull()
   @IsBoolean()
   isPublic?: boolean;
 
-  @ApiPropertyOptional({ default: false, description: 'Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests' })
+  @ApiPropertyOptional({ description: 'Accept guests (public group rooms only; making the room private turns it off). Turning it off removes the guests. Default: false' })
   @IsOptionalNonNull()
   @IsBoolean()
   allowGuests?: boolean;
