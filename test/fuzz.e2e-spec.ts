@@ -168,6 +168,10 @@ interface Fixture {
   cursors: string[];
   /** A local account (standalone server), for the account routes. */
   account: { username: string; password: string };
+  /** Refresh tokens of separate log-ins of `account` (each works once; a reused one revokes its own log-in only). */
+  refreshTokens: string[];
+  /** Devices of the fixture's users, so that deleting one can succeed. */
+  devices: string[];
   /** Tokens with strange but validly signed claims, made once per fixture. */
   oddTokens: string[];
   /** The room the input being generated names (so that its message ids are mostly of that room). */
@@ -235,6 +239,12 @@ async function buildFixture(t: TestApp, png: Buffer): Promise<Fixture> {
     upload(owner),
     http().post('/api/v1/auth/register').send(account).then((res) => must(res, 201, 'register')),
   ]);
+  const devices: string[] = [];
+  for (const user of [owner, member, admin]) {
+    devices.push(must(await http().post(`${BASE}/devices`).set(user.auth).send({ platform: 'fcm', token: `fz-${randomUUID()}` }), 201, 'register a device').body.id as string);
+  }
+  const refreshTokens: string[] = [];
+  for (let i = 0; i < 6; i++) refreshTokens.push(must(await http().post('/api/v1/auth/token').send(account), 200, 'log in').body.refreshToken as string);
   must(await http().patch(`${BASE}/rooms/${group}/members/${admin.id}`).set(owner.auth).send({ role: 'admin' }), 200, 'promote');
   const withImage = await send(member, group, { body: 'with a picture', imageIds: [attached] });
   const [byOwner, deleted, directMessage, foreignMessage, inSpare, inPublic] = await Promise.all([
@@ -267,6 +277,8 @@ async function buildFixture(t: TestApp, png: Buffer): Promise<Fixture> {
     lastSeq: reply.seq,
     cursors: cursors.filter((cursor): cursor is string => typeof cursor === 'string'),
     account,
+    refreshTokens,
+    devices,
     oddTokens: oddTokens(),
     scope: {},
   };
@@ -317,6 +329,10 @@ function namedValue(name: string, rng: Rng, fx: Fixture): unknown {
       return rng.chance(0.5) ? fx.account.username : `fz_${rng.uuid().slice(0, 8)}${rng.int(0, 9999)}`;
     case 'password':
       return rng.chance(0.7) ? fx.account.password : `pw-${rng.uuid()}`;
+    case 'deviceId':
+      return rng.chance(0.85) ? rng.pick(fx.devices) : rng.uuid();
+    case 'refreshToken':
+      return rng.chance(0.8) ? rng.pick(fx.refreshTokens) : rng.uuid();
     case 'clientId':
       return rng.uuid();
     case 'q':

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { CHAT_ERROR_STATUS, type ChatErrorCode } from './chat-error';
+import { CHAT_ERROR_STATUS, STATUS_REASON, type ChatErrorCode } from './chat-error';
 import { ErrorResponse } from './dto/error.response';
 
 /**
@@ -51,19 +51,6 @@ const USUAL_MESSAGE: Record<ChatErrorCode, string> = {
 /** The codes that say how long to wait, in `retryAfterSeconds` and the `Retry-After` header. */
 const RETRY_LATER: ReadonlySet<ChatErrorCode> = new Set(['RATE_LIMITED', 'SLOW_MODE', 'SHUTTING_DOWN', 'DATABASE_UNAVAILABLE', 'ROOM_BUSY', 'SERVER_BUSY']);
 
-const REASON: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
 /** `Retry-After` as documented on every 429 and 503. */
 export const RETRY_AFTER_HEADER = {
   description: 'Seconds to wait before retrying (also `retryAfterSeconds` in the body)',
@@ -73,7 +60,7 @@ export const RETRY_AFTER_HEADER = {
 /** The body of an error response of `code` with `message`, as the server sends it. */
 export function errorExample(code: ChatErrorCode, message: string | string[] = USUAL_MESSAGE[code]): Record<string, unknown> {
   const statusCode = CHAT_ERROR_STATUS[code];
-  return { statusCode, message, error: REASON[statusCode], code, ...(RETRY_LATER.has(code) && { retryAfterSeconds: code === 'SLOW_MODE' ? 12 : 3 }) };
+  return { statusCode, message, error: STATUS_REASON[statusCode], code, ...(RETRY_LATER.has(code) && { retryAfterSeconds: code === 'SLOW_MODE' ? 12 : 3 }) };
 }
 
 const caseOf = (error: ApiErrorCase) => (typeof error === 'string' ? { code: error, message: USUAL_MESSAGE[error] } : error);

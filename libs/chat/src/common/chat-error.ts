@@ -61,7 +61,8 @@ export const CHAT_ERROR_STATUS = {
 
 export type ChatErrorCode = keyof typeof CHAT_ERROR_STATUS;
 
-const REASON: Record<number, string> = {
+/** The reason phrase of each status an error of ours can have: the body's `error`. */
+export const STATUS_REASON: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -84,7 +85,7 @@ export class ChatError extends HttpException {
     message: string,
   ) {
     const statusCode = CHAT_ERROR_STATUS[code];
-    super({ statusCode, message, error: REASON[statusCode], code }, statusCode);
+    super({ statusCode, message, error: STATUS_REASON[statusCode], code }, statusCode);
   }
 }
 

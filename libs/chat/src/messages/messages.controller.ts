@@ -7,7 +7,7 @@ import { RequireRoom } from '../access/require-room.decorator';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { PageQueryDto, type Page } from '../common/pagination';
-import { ApiChatErrors } from '../common/api-error-responses';
+import { ApiChatErrors, type ApiErrorCase } from '../common/api-error-responses';
 import { RateLimit } from '../limits/rate-limit.decorator';
 import { chatValidationPipe } from '../common/validation';
 import { CreateMessageDto } from './dto/create-message.dto';
@@ -16,6 +16,15 @@ import { MessageEditPageResponse, MessageEditResponse } from './dto/message-edit
 import { MessagePageResponse, MessageResponse } from './dto/message.response';
 import { UpdateMessageDto } from './dto/update-message.dto';
 import { MessagesService } from './messages.service';
+
+/** What an edit (PATCH and PUT alike) can answer besides success. */
+const EDIT_ERRORS: ApiErrorCase[] = [
+  { code: 'INVALID_INPUT', message: ['body must be shorter than or equal to 4000 characters'] },
+  { code: 'FORBIDDEN', message: 'Only its sender can edit a message' },
+  'ROOM_NOT_FOUND',
+  'MESSAGE_NOT_FOUND',
+  { code: 'CONFLICT', message: 'A deleted message cannot be edited' },
+];
 
 @ChatApi('rooms/:roomId/messages', 'messages')
 export class MessagesController {
@@ -97,13 +106,7 @@ export class MessagesController {
     summary: 'Edit a message (sender only)',
     description: 'The sender changes the body (and mentions); `editedAt` is set and the earlier text is kept in the history.',
   })
-  @ApiChatErrors(
-    { code: 'INVALID_INPUT', message: ['body must be shorter than or equal to 4000 characters'] },
-    { code: 'FORBIDDEN', message: 'Only its sender can edit a message' },
-    'ROOM_NOT_FOUND',
-    'MESSAGE_NOT_FOUND',
-    { code: 'CONFLICT', message: 'A deleted message cannot be edited' },
-  )
+  @ApiChatErrors(...EDIT_ERRORS)
   @ApiOkResponse({ type: MessageResponse })
   update(
     @CurrentUser() principal: ChatPrincipal,
@@ -121,13 +124,7 @@ export class MessagesController {
     summary: 'Edit a message (sender only); same as PATCH',
     description: 'Same as PATCH: the body is the whole editable content of a message.',
   })
-  @ApiChatErrors(
-    { code: 'INVALID_INPUT', message: ['body must be shorter than or equal to 4000 characters'] },
-    { code: 'FORBIDDEN', message: 'Only its sender can edit a message' },
-    'ROOM_NOT_FOUND',
-    'MESSAGE_NOT_FOUND',
-    { code: 'CONFLICT', message: 'A deleted message cannot be edited' },
-  )
+  @ApiChatErrors(...EDIT_ERRORS)
   @ApiOkResponse({ type: MessageResponse })
   replace(
     @CurrentUser() principal: ChatPrincipal,

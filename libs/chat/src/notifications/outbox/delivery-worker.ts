@@ -213,7 +213,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
    * the first queued webhook of each room, taken only when no earlier outbox row of its room still waits for the
    * dispatcher. The room heads are found by skipping through `chat_deliveries_room_order_idx` one room at a time
    * (a recursive query), so a room whose head is in flight or backing off costs one index probe, not a walk over its
-   * waiting webhooks.
+   * waiting webhooks. The due time is checked again in the locking query itself: PostgreSQL re-evaluates that query's
+   * own conditions on a row another transaction changed meanwhile (its lease), not those of the subqueries.
    */
   private async take(limit: number): Promise<DeliveryRow[]> {
     const leaseMs = this.config.delivery.requestTimeoutMs + LEASE_MARGIN_MS;
@@ -237,6 +238,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
               WHERE w.channel = 'webhook' AND w.room_id = r.room_id ORDER BY w.outbox_id, w.id LIMIT 1) h
             WHERE h.next_attempt_at <= now()
               AND NOT EXISTS (SELECT 1 FROM chat_outbox o WHERE o.room_id = r.room_id AND o.id < h.outbox_id))))
+           -- Again on the row as locked: a row another node leased since this statement's snapshot is skipped.
+           AND c.next_attempt_at <= now()
          ORDER BY c.next_attempt_at, c.id
          LIMIT $1
          FOR UPDATE SKIP LOCKED)
