@@ -15,8 +15,11 @@ import { SendPathPriority } from './send-path-priority';
 
 /** Outbox rows taken per transaction. */
 const DISPATCH_BATCH = 50;
-/** Outbox rows taken at once while the message writer stays busy (the once-a-second turn). */
-const BUSY_DISPATCH_BATCH = 10;
+/**
+ * Outbox rows taken at once while the send path stays loaded (the once-a-second turn). Small: each row fans out into a
+ * delivery per device and webhook, and the turn holds the event loop and the database meanwhile.
+ */
+const BUSY_DISPATCH_BATCH = 2;
 
 interface OutboxRow {
   id: string;
