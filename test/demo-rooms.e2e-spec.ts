@@ -72,7 +72,13 @@ describe('demo web client: rooms and chat basics (postgres, chromium)', () => {
     await item.hover();
     return item.getByRole('group', { name: 'Message actions' });
   };
-  const box = async (locator: Locator): Promise<Box> => (await locator.boundingBox())!;
+  /** The element's box once it is visible (`boundingBox` answers null for an element not laid out yet). */
+  const box = async (locator: Locator): Promise<Box> => {
+    await locator.waitFor({ state: 'visible' });
+    const found = await locator.boundingBox();
+    if (!found) throw new Error(`${locator.toString()} has no box although it is visible`);
+    return found;
+  };
 
   it('lets the owner add and remove members, change roles, hand ownership over, edit and delete the room', async () => {
     const owner = await person(olga);
