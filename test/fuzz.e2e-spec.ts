@@ -21,7 +21,7 @@ import { startTestApp, TEST_JWT_SECRET, type TestApp, type TestUser } from './su
  */
 
 const SEED = process.env.FUZZ_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
-const HTTP_COUNT = Math.max(1, Number(process.env.FUZZ_COUNT ?? 2000) || 2000);
+const HTTP_COUNT = Math.max(1, Number(process.env.FUZZ_COUNT ?? 3000) || 3000);
 const SOCKET_COUNT = Math.ceil(HTTP_COUNT / 2);
 /** Requests per fixture: each batch gets fresh users, rooms, messages and images (and fresh rate-limit budgets). */
 const BATCH = 400;
