@@ -163,21 +163,22 @@ describe('demo web client: rooms and chat basics (postgres, chromium)', () => {
     const ownerAuth = await auth(olga);
     const benId = ((await t.http().get('/api/v1/auth/users').query({ q: ben }).set(ownerAuth).expect(200)).body as { items: Array<{ id: string; username: string }> }).items.find((u) => u.username === ben)!.id;
     const room = (await t.http().post('/api/v1/chat/rooms').set(ownerAuth).send({ type: 'group', title: 'Seed swap', memberIds: [benId] }).expect(201)).body as { id: string };
-    // An early message, then more than a page of others: the early one is not loaded when the room opens.
+    // An early message, then more than three pages (of 30) of others: the early one is not loaded when the room opens,
+    // even if the list loads one more page while it settles.
     await t.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set(ownerAuth).send({ body: 'Heirloom tomato seeds for anyone who wants them' }).expect(201);
-    for (let i = 1; i <= 45; i++) await t.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set(ownerAuth).send({ body: `Swap note #${i}` }).expect(201);
+    for (let i = 1; i <= 100; i++) await t.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set(ownerAuth).send({ body: `Swap note #${i}` }).expect(201);
 
     await roomLink(owner.page, 'Seed swap').click();
     await roomLink(member.page, 'Seed swap').click();
-    await message(member.page, 'Swap note #45').waitFor();
+    await message(member.page, 'Swap note #100').waitFor();
     expect(await message(member.page, 'Heirloom tomato').count()).toBe(0);
 
     // Olga pins a message; Ben's history marks it and his pins list has it.
-    await (await actionsOf(owner.page, 'Swap note #44')).getByRole('button', { name: 'Pin message' }).click();
-    await message(member.page, /Swap note #44(?!\d)/).getByText('Pinned').waitFor();
+    await (await actionsOf(owner.page, 'Swap note #99')).getByRole('button', { name: 'Pin message' }).click();
+    await message(member.page, /Swap note #99(?!\d)/).getByText('Pinned').waitFor();
     await member.page.getByRole('button', { name: 'Pins' }).click();
     const pins = panel(member.page).getByRole('list', { name: 'Pinned messages' });
-    await pins.getByRole('button', { name: /Swap note #44/ }).waitFor();
+    await pins.getByRole('button', { name: /Swap note #99/ }).waitFor();
     expect(await panel(member.page).getByRole('button', { name: /^Unpin/ }).count()).toBe(0); // pins are the owner's and admins'
 
     // Search: the early message, not loaded, is found, and opening it loads the history up to it and marks it.
@@ -192,11 +193,11 @@ describe('demo web client: rooms and chat basics (postgres, chromium)', () => {
 
     // Olga unpins from her pins list: the pin leaves Ben's list and his history at once.
     await owner.page.getByRole('button', { name: 'Pins' }).click();
-    await panel(owner.page).getByRole('list', { name: 'Pinned messages' }).getByRole('button', { name: /Swap note #44/ }).waitFor();
+    await panel(owner.page).getByRole('list', { name: 'Pinned messages' }).getByRole('button', { name: /Swap note #99/ }).waitFor();
     await member.page.getByRole('button', { name: 'Pins' }).click();
     await panel(owner.page).getByRole('button', { name: `Unpin the message of ${olga}` }).click();
     await panel(member.page).getByText('No pinned messages.').waitFor();
-    await expectGone(message(member.page, /Swap note #44(?!\d)/).getByText('Pinned'));
+    await expectGone(message(member.page, /Swap note #99(?!\d)/).getByText('Pinned'));
     const pinned = (await t.http().get(`/api/v1/chat/rooms/${room.id}/pins`).set(ownerAuth).expect(200)).body as { items: unknown[] };
     expect(pinned.items).toEqual([]);
     for (const someone of [owner, member]) expect(someone.dialogs).toEqual([]);
