@@ -72,12 +72,17 @@ describe('demo web client: rooms and chat basics (postgres, chromium)', () => {
     await item.hover();
     return item.getByRole('group', { name: 'Message actions' });
   };
-  /** The element's box once it is visible (`boundingBox` answers null for an element not laid out yet). */
+  /**
+   * The element's box once it is visible. `boundingBox` finds the element and measures it in two steps, and answers
+   * null when the page re-rendered the element in between (the room header is rebuilt whenever the room changes), so
+   * a null is measured again on the element now in the page.
+   */
   const box = async (locator: Locator): Promise<Box> => {
-    await locator.waitFor({ state: 'visible' });
-    const found = await locator.boundingBox();
-    if (!found) throw new Error(`${locator.toString()} has no box although it is visible`);
-    return found;
+    for (;;) {
+      await locator.waitFor({ state: 'visible' });
+      const found = await locator.boundingBox();
+      if (found) return found;
+    }
   };
 
   it('lets the owner add and remove members, change roles, hand ownership over, edit and delete the room', async () => {
