@@ -123,6 +123,9 @@ describe('demo web client: rooms and chat basics (postgres, chromium)', () => {
       await heading(page, 'Allotment club').waitFor();
       await page.locator('.room-header .room-description').filter({ hasText: 'Tomatoes, beans and a shed' }).waitFor();
       await page.locator('.room-header').getByText(/· public$/).waitFor();
+      // The history and the message box are named after the new title too.
+      expect(await page.getByRole('log', { name: 'Messages in Allotment club' }).count()).toBe(1);
+      expect(await page.getByRole('textbox', { name: 'Message Allotment club', exact: true }).getAttribute('placeholder')).toBe('Message Allotment club');
     }
 
     // Roles: Olga makes Ben an admin (he gets the settings), then hands the ownership over, confirmed in the page's
@@ -266,8 +269,11 @@ describe('demo web client: rooms and chat basics (postgres, chromium)', () => {
     await message(member.page, 'Olga answers').getByRole('button', { name: '👍 1' }).waitFor();
     await (await actionsOf(member.page, 'Olga answers')).getByRole('button', { name: 'Add reaction' }).click();
     await message(member.page, 'Olga answers').getByRole('button', { name: 'React with 👍' }).click();
-    // (The chip of one's own reaction is pressed on one's own page; the count is what both see.)
-    await message(owner.page, 'Olga answers').getByRole('button', { name: '👍 2' }).waitFor();
+    // The chip of one's own reaction stays pressed on one's own page when someone else's reaction arrives (the
+    // room's event cannot say whose reactions are whose); the count is what both see.
+    await message(owner.page, 'Olga answers').getByRole('button', { name: '👍 2, including you', exact: true }).waitFor();
+    expect(await message(owner.page, 'Olga answers').getByRole('button', { name: '🚀 1', exact: true }).count()).toBe(1);
+    expect(await message(member.page, 'Olga answers').getByRole('button', { name: '🚀 1, including you', exact: true }).count()).toBe(1);
     // Olga pins Ben's guide: her pins panel lists it.
     const pinsTool = owner.page.getByRole('button', { name: 'Pins' });
     if ((await pinsTool.getAttribute('aria-expanded')) !== 'true') await pinsTool.click();

@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { AddressInfo } from 'node:net';
 import { ChatEventBus } from '@parley/chat';
 import { AuditLogService } from '../libs/chat/src/audit/audit-log.service';
@@ -242,6 +244,37 @@ describe.each(DATABASES)('moderation (%s)', (kind) => {
       await t.http().post(`${BASE}/rooms/${room.id}/messages/${foreign.id}/reports`).set(bob.auth).send({ reason: 'x' }).expect(404);
       await t.http().delete(`${BASE}/rooms/${room.id}/messages/${message.id}`).set(cat.auth).expect(204);
       await t.http().post(`${BASE}/rooms/${room.id}/messages/${message.id}/reports`).set(cat.auth).send({ reason: 'x' }).expect(409);
+    });
+
+    // The embedded database has one session: a transaction held open by the test would block the report itself.
+    (kind === 'postgres' ? it : it.skip)('answers 404, not 500, to a report made while its room is being deleted', async () => {
+      const [owner, bob] = [t.user(), t.user()];
+      const room = await group(owner, [bob]);
+      const message = (await send(room.id, owner, { body: 'reported as the room goes' }).expect(201)).body as { id: string };
+      const db = t.app.get<DataSource>(getDataSourceToken());
+      // The room's deletion in progress: its row deleted (with its messages, by cascade), not yet committed.
+      const deletion = db.createQueryRunner();
+      await deletion.connect();
+      try {
+        await deletion.startTransaction();
+        await deletion.query(`DELETE FROM chat_rooms WHERE id = $1`, [room.id]);
+        const report = t.http().post(`${BASE}/rooms/${room.id}/messages/${message.id}/reports`).set(bob.auth).send({ reason: 'spam' }).then((res) => res);
+        // The report waits for the deletion's row lock (the condition, polled).
+        const waiting = async () =>
+          Number(
+            ((await db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as Array<{ n: string }>)[0].n,
+          );
+        let seen = 0;
+        for (let i = 0; i < 100 && (seen = await waiting()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(seen).toBe(1);
+        await deletion.commitTransaction();
+        const answer = await report;
+        expect(answer.status).toBe(404);
+        expect(answer.body.code).toBe('ROOM_NOT_FOUND');
+      } finally {
+        if (deletion.isTransactionActive) await deletion.rollbackTransaction();
+        await deletion.release();
+      }
     });
   });
 

@@ -57,6 +57,8 @@ export class ChatApp {
   private ready = false;
   private readonly queued: Array<() => void> = [];
   private readonly catchingUp = new Map<string, Promise<void>>();
+  /** The one more catch-up of a room asked for while one was running (see `catchUp`). */
+  private readonly catchUpAgain = new Map<string, Promise<void>>();
   /** Room events in version order; a gap open for longer than its grace period syncs the room. */
   private readonly gate = new VersionGate({ version: (roomId) => this.rooms.get(roomId)?.room.version, sync: (roomId) => this.catchUp(roomId) });
   private readonly roomList: HTMLUListElement;
@@ -473,7 +475,7 @@ export class ChatApp {
       const { entry } = this.known(roomId, version);
       if (!entry) return;
       if (entry.room.lastMessage?.id === message.id) entry.room.lastMessage = message;
-      if (this.view?.roomId === roomId) this.view.onMessage(message);
+      if (this.view?.roomId === roomId) this.view.onMessageUpdated(message);
       // An edit may add or drop a mention of the viewer in an unread message: the server counts them again.
       const me = entry.room.me;
       if (me && message.senderId !== this.me.id && message.seq > me.lastReadSeq && ((me.unreadMentionCount ?? 0) > 0 || (message.mentions ?? []).includes(this.me.id))) this.refetchRoom(roomId);
@@ -617,48 +619,62 @@ export class ChatApp {
    * page's version, `cursor` = its nextCursor, until `hasMore` is false); one catch-up per room at a time. Only
    * the summary of a room that is not open is kept, so one small page (for its current room) is enough; an open
    * room that is more than a few pages behind reloads its history instead, as the README advises.
+   * A catch-up asked for while one is running is not answered by it: the running one may have read the room before
+   * what the new request is for (a reconnection whose socket missed a message while that read was under way, or
+   * waited for a renewed token), so one more runs after it, shared by every request made meanwhile.
    */
   private catchUp(roomId: string): Promise<void> {
     const running = this.catchingUp.get(roomId);
-    if (running) return running;
-    const run = (async () => {
-      const entry = this.rooms.get(roomId);
-      if (!entry) return;
-      try {
-        let since = entry.room.version;
-        let cursor: string | null = null;
-        for (let page = 1; ; page++) {
-          const open = this.view?.roomId === roomId;
-          const changes = await this.api.changes(roomId, since, open ? { cursor } : { limit: 1 });
-          const current = this.rooms.get(roomId);
-          if (!current) return;
-          if (changes.hasMore && (!open || page >= MAX_CATCH_UP_PAGES)) {
-            // The room as it is now; an open view reloads what it shows.
-            current.room = { ...changes.room, version: Math.max(changes.room.version, current.room.version) };
-            if (this.view?.roomId === roomId) {
-              await this.view.reload();
-              this.view.roomUpdated();
-            }
-            break;
-          }
-          current.room = { ...changes.room, version: Math.max(changes.version, current.room.version) };
-          if (this.view?.roomId === roomId) {
-            this.view.applyChanges(changes);
-            this.view.roomUpdated();
-          }
-          if (!changes.hasMore) break;
-          since = changes.version;
-          cursor = changes.nextCursor;
-        }
-        this.renderRooms();
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) this.dropRoom(roomId, 'You are no longer in %s');
-      } finally {
-        this.catchingUp.delete(roomId);
+    if (running) {
+      let again = this.catchUpAgain.get(roomId);
+      if (!again) {
+        again = running.then(() => {
+          this.catchUpAgain.delete(roomId);
+          return this.catchUp(roomId);
+        });
+        this.catchUpAgain.set(roomId, again);
       }
-    })();
+      return again;
+    }
+    // Removed once settled, never before it is recorded (`finally` runs later even when the run ends at once).
+    const run = this.catchUpOnce(roomId).finally(() => this.catchingUp.delete(roomId));
     this.catchingUp.set(roomId, run);
     return run;
+  }
+
+  private async catchUpOnce(roomId: string): Promise<void> {
+    const entry = this.rooms.get(roomId);
+    if (!entry) return;
+    try {
+      let since = entry.room.version;
+      let cursor: string | null = null;
+      for (let page = 1; ; page++) {
+        const open = this.view?.roomId === roomId;
+        const changes = await this.api.changes(roomId, since, open ? { cursor } : { limit: 1 });
+        const current = this.rooms.get(roomId);
+        if (!current) return;
+        if (changes.hasMore && (!open || page >= MAX_CATCH_UP_PAGES)) {
+          // The room as it is now; an open view reloads what it shows.
+          current.room = { ...changes.room, version: Math.max(changes.room.version, current.room.version) };
+          if (this.view?.roomId === roomId) {
+            await this.view.reload();
+            this.view.roomUpdated();
+          }
+          break;
+        }
+        current.room = { ...changes.room, version: Math.max(changes.version, current.room.version) };
+        if (this.view?.roomId === roomId) {
+          this.view.applyChanges(changes);
+          this.view.roomUpdated();
+        }
+        if (!changes.hasMore) break;
+        since = changes.version;
+        cursor = changes.nextCursor;
+      }
+      this.renderRooms();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) this.dropRoom(roomId, 'You are no longer in %s');
+    }
   }
 
   /** After a reconnection: the open room catches up through its changes, then the list is reloaded. */

@@ -47,6 +47,7 @@ export class Composer {
   private typingSince = 0;
   private idleTimer: number | undefined;
   private readonly notice: HTMLElement;
+  private readonly label: HTMLLabelElement;
   /** Sending is refused for now (a frozen room, a silenced member): the box is disabled. */
   private blocked = false;
 
@@ -59,6 +60,7 @@ export class Composer {
     this.attachmentsList = h('ul', { class: 'attachments', 'aria-label': 'Images to send', hidden: true });
     this.picker = options.mentionCandidates ? new MentionPicker(this.textarea, options.mentionCandidates) : null;
     this.notice = h('p', { class: 'composer-notice', id: `${id}-notice`, 'aria-live': 'polite', hidden: true });
+    this.label = h('label', { for: id, class: 'visually-hidden' }, options.label);
     if (options.images === false) attach.hidden = true;
     this.element = h(
       'form',
@@ -71,7 +73,7 @@ export class Composer {
         { class: 'composer-row' },
         attach,
         this.fileInput,
-        h('label', { for: id, class: 'visually-hidden' }, options.label),
+        this.label,
         this.textarea,
         this.sendButton,
       ),
@@ -114,6 +116,12 @@ export class Composer {
 
   focus(): void {
     this.textarea.focus();
+  }
+
+  /** Names the box anew (its room was renamed): the label read by screen readers and the placeholder. */
+  rename(label: string, placeholder = label): void {
+    this.label.textContent = label;
+    this.textarea.placeholder = placeholder;
   }
 
   /**

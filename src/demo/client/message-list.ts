@@ -102,6 +102,11 @@ export class MessageList {
     return true;
   }
 
+  /** Names the list anew (its room was renamed). */
+  rename(label: string): void {
+    this.element.setAttribute('aria-label', label);
+  }
+
   render(messages: LocalMessage[]): void {
     this.lastMessages = messages;
     const seen = new Set<string>();

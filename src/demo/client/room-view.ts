@@ -239,6 +239,17 @@ export class RoomView {
     if (nearBottom || message.senderId === this.host.meId) this.scrollToBottom();
   }
 
+  /**
+   * A `message.updated` event. The server sends one copy to the whole room, so its reactions cannot say which are
+   * the viewer's (`me` is false in all of them): the viewer's own, known from this page, are kept.
+   */
+  onMessageUpdated(message: Message): void {
+    const known = (message.parentId ? this.thread?.replies : this.messages)?.get(messageKey(message));
+    if (!known) return this.onMessage(message);
+    const mine = new Set(known.reactions.filter((reaction) => reaction.me).map((reaction) => reaction.emoji));
+    this.onMessage({ ...message, reactions: message.reactions.map((reaction) => ({ ...reaction, me: mine.has(reaction.emoji) })) });
+  }
+
   onMessageDeleted(messageId: string, version: number): void {
     for (const map of [this.messages, this.thread?.replies]) {
       if (!map) continue;
@@ -347,8 +358,17 @@ export class RoomView {
     this.renderHistoryStatus();
     this.renderTyping();
     this.renderHeader();
+    this.renderNames();
     this.renderComposerState();
     this.renderPanel();
+  }
+
+  /** The history and the message box are named after the room, which may have been renamed since they were made. */
+  private renderNames(): void {
+    const title = this.host.room()?.title;
+    if (!title) return;
+    this.list.rename(`Messages in ${title}`);
+    this.composer.rename(`Message ${title}`);
   }
 
   /** The owner and admins of a group room moderate it (direct rooms have no moderation). */

@@ -9,9 +9,18 @@ import { messageNotFound } from './message-errors';
  * Writers lock the room row first (never the message first), so every change in a room takes its locks in the
  * same order and two of them cannot deadlock.
  */
-export async function findRoomMessage(manager: EntityManager, roomId: string, messageId: string): Promise<MessageEntity> {
+export async function findRoomMessage(
+  manager: EntityManager,
+  roomId: string,
+  messageId: string,
+  options: { holdAgainstDeletion?: boolean } = {},
+): Promise<MessageEntity> {
   if (!isUuid(messageId)) throw messageNotFound();
-  const message = await manager.getRepository(MessageEntity).findOneBy({ id: messageId, roomId });
+  // Held against deletion: FOR KEY SHARE, which changes of the message (edits, tombstones) do not wait for.
+  const message = await manager.getRepository(MessageEntity).findOne({
+    where: { id: messageId, roomId },
+    ...(options.holdAgainstDeletion ? { lock: { mode: 'for_key_share' as const } } : {}),
+  });
   if (!message) throw messageNotFound();
   return message;
 }
