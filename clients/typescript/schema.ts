@@ -1325,7 +1325,7 @@ export interface components {
         ReactionSummary: {
             emoji: string;
             count: number;
-            /** @description Whether the viewer is one of those who reacted. */
+            /** @description Whether the viewer is one of those who reacted (false in socket events, one copy for the whole room). */
             me: boolean;
         };
         /** @enum {string} */

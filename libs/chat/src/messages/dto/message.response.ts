@@ -10,7 +10,7 @@ export class ReactionSummary {
   @ApiProperty({ type: 'integer' })
   count: number;
 
-  /** Whether the viewer is one of those who reacted. */
+  /** Whether the viewer is one of those who reacted (false in socket events, one copy for the whole room). */
   @ApiProperty()
   me: boolean;
 }
