@@ -117,7 +117,7 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
       if (response.url().endsWith('/api/v1/auth/refresh')) refreshes.push(response.status());
     });
     const title = `Night shift ${suffix}`;
-    await groupRoom(short, title, ann, [bob]);
+    const roomId = await groupRoom(short, title, ann, [bob]);
     const firstToken = (await sessionOf(ann.page)).token;
 
     // Ann starts a message and leaves it; meanwhile her first token expires (and the one after it).
@@ -140,7 +140,19 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
     await composer(ann.page).press('Enter');
     await message(bob.page, 'Half-written when the token expired').waitFor();
     await composer(bob.page).press('Enter');
-    await message(ann.page, 'Bob keeps typing too').waitFor();
+    await message(ann.page, 'Bob keeps typing too')
+      .waitFor()
+      .catch(async (error: Error) => {
+        // What each page shows, so that a failure says whether the send or its arrival went wrong.
+        const state = async (person: Person) =>
+          JSON.stringify({
+            status: await person.page.getByRole('status').allTextContents(),
+            bobsMessage: await message(person.page, 'Bob keeps typing too').allTextContents(),
+            loginForm: await person.page.getByRole('button', { name: 'Log in' }).count(),
+            outbox: await outboxSize(person.page).catch(() => -1),
+          });
+        throw new Error(`${error.message}\nAnn's page: ${await state(ann)}\nBob's page: ${await state(bob)}\nstored: ${JSON.stringify(await bodies(short, bob, roomId))}`);
+      });
     await expectGone(message(ann.page, 'Half-written when the token expired').getByText('Sending…'));
     expect(await bob.page.getByRole('button', { name: 'Log in' }).count()).toBe(0);
 
