@@ -206,6 +206,58 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
     await tab.close();
   }, 60_000);
 
+  it('catches a room up again after a reconnection made while an earlier catch-up was on its way, and shows what the socket missed', async () => {
+    const fay = await open(normal, `fay_${suffix}`);
+    await signIn(fay, 'Create account');
+    const gus = (await normal.http().post('/api/v1/auth/register').send({ username: `gus_${suffix}`, password: 'correct horse' }).expect(201)).body as {
+      accessToken: string;
+      user: { id: string };
+    };
+    const title = `Relay ${suffix}`;
+    const room = (
+      await normal
+        .http()
+        .post('/api/v1/chat/rooms')
+        .set('Authorization', `Bearer ${(await sessionOf(fay.page)).token}`)
+        .send({ type: 'group', title, memberIds: [gus.user.id] })
+        .expect(201)
+    ).body as { id: string };
+    await fay.page.getByRole('link', { name: new RegExp(`^${title}`) }).click();
+    await fay.page.getByRole('heading', { name: title }).waitFor();
+    const online = fay.page.getByRole('status').filter({ hasText: 'Online' });
+    const reconnecting = fay.page.getByRole('status').filter({ hasText: 'Reconnecting…' });
+    await online.waitFor();
+
+    // The catch-up after a first reconnection reads the room at once, but its answer reaches the page only later.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reads = 0;
+    const firstRead = new Promise<void>((resolve) => {
+      void fay.page.route(`**/api/v1/chat/rooms/${room.id}/changes**`, async (route) => {
+        if (++reads > 1) return route.continue();
+        const response = await route.fetch();
+        resolve();
+        await held;
+        await route.fulfill({ response });
+      });
+    });
+    await fay.context.setOffline(true);
+    await reconnecting.waitFor();
+    await fay.context.setOffline(false);
+    await firstRead;
+
+    // Meanwhile the socket drops again and Gus's message is sent while it is away; then the socket is back (its
+    // "Online" and the new catch-up come in one step), and only then the first answer arrives, without the message.
+    await fay.context.setOffline(true);
+    await reconnecting.waitFor();
+    await normal.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set('Authorization', `Bearer ${gus.accessToken}`).send({ body: 'Sent while Fay was away' }).expect(201);
+    await fay.context.setOffline(false);
+    await online.waitFor();
+    release();
+    await message(fay.page, 'Sent while Fay was away').waitFor();
+    expect(reads).toBe(2);
+  }, 60_000);
+
   it('keeps messages sent offline in the outbox, in plain words, and delivers them once when the connection is back', async () => {
     const dan = await open(normal, `dan_${suffix}`);
     const eve = await open(normal, `eve_${suffix}`, PHONE);
