@@ -66,10 +66,11 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
   });
   /**
    * What the browser itself logs while a test has it offline or a token expired: a request or a socket's connection
-   * attempt that failed (the client retries it), and the 401 that makes the client renew its token.
+   * attempt that failed (the client retries it), the 401 that makes the client renew its token, and the 503 a test
+   * plays for a server whose database is away.
    */
   const EXPECTED_CONSOLE_ERRORS = [
-    /Failed to load resource: (net::ERR_INTERNET_DISCONNECTED|the server responded with a status of 401)/,
+    /Failed to load resource: (net::ERR_INTERNET_DISCONNECTED|the server responded with a status of (401|503))/,
     /WebSocket connection to '.*' failed: .*net::ERR_INTERNET_DISCONNECTED/,
   ];
   afterEach(() => {
@@ -241,6 +242,14 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
         await route.fulfill({ response });
       });
     });
+    // The room list a reconnection reloads would show the room ahead and catch it up too: it is held until the end,
+    // so only the catch-ups bring the message.
+    let releaseLists!: () => void;
+    const listsHeld = new Promise<void>((resolve) => (releaseLists = resolve));
+    await fay.page.route('**/api/v1/chat/rooms?*', async (route) => {
+      await listsHeld;
+      await route.continue();
+    });
     await fay.context.setOffline(true);
     await reconnecting.waitFor();
     await fay.context.setOffline(false);
@@ -256,6 +265,51 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
     release();
     await message(fay.page, 'Sent while Fay was away').waitFor();
     expect(reads).toBe(2);
+    releaseLists();
+  }, 60_000);
+
+  it('tries the catch-up and the room list the server refused for now (503 with Retry-After) again after the wait, and shows what the socket missed', async () => {
+    const hal = await open(normal, `hal_${suffix}`);
+    await signIn(hal, 'Create account');
+    const ivy = (await normal.http().post('/api/v1/auth/register').send({ username: `ivy_${suffix}`, password: 'correct horse' }).expect(201)).body as {
+      accessToken: string;
+      user: { id: string };
+    };
+    const title = `Busy line ${suffix}`;
+    const room = (
+      await normal
+        .http()
+        .post('/api/v1/chat/rooms')
+        .set('Authorization', `Bearer ${(await sessionOf(hal.page)).token}`)
+        .send({ type: 'group', title, memberIds: [ivy.user.id] })
+        .expect(201)
+    ).body as { id: string };
+    await hal.page.getByRole('link', { name: new RegExp(`^${title}`) }).click();
+    await hal.page.getByRole('heading', { name: title }).waitFor();
+    await hal.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
+
+    // The first answers after the reconnection, the room's changes and the room list, are those of a server whose
+    // database is away for a moment.
+    const unavailable = {
+      status: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': '1' },
+      body: JSON.stringify({ statusCode: 503, message: 'The database is not available', error: 'Service Unavailable', code: 'DATABASE_UNAVAILABLE' }),
+    };
+    let reads = 0;
+    await hal.page.route(`**/api/v1/chat/rooms/${room.id}/changes**`, (route) => (++reads > 1 ? route.continue() : route.fulfill(unavailable)));
+    let lists = 0;
+    await hal.page.route('**/api/v1/chat/rooms?*', (route) => (++lists > 1 ? route.continue() : route.fulfill(unavailable)));
+    await hal.context.setOffline(true);
+    await hal.page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+    await normal.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set('Authorization', `Bearer ${ivy.accessToken}`).send({ body: 'Sent during the outage' }).expect(201);
+    await hal.context.setOffline(false);
+    await message(hal.page, 'Sent during the outage').waitFor();
+    // The room list failed too: it said so, and is loaded again after the wait.
+    await expectGone(hal.page.getByText(/^Could not load your rooms/));
+    await hal.page.getByRole('link', { name: new RegExp(`^${title}`) }).waitFor();
+    // (The room's changes were read again after their wait, or when the reloaded list showed the room was ahead.)
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(lists).toBe(2);
   }, 60_000);
 
   it('keeps messages sent offline in the outbox, in plain words, and delivers them once when the connection is back', async () => {

@@ -19,7 +19,9 @@ export class ApiError extends Error {
 async function failure(response: Response): Promise<ApiError> {
   let message = response.statusText || `Request failed (${response.status})`;
   let code: string | undefined;
-  let retryAfterSeconds: number | undefined;
+  // HTTP says how long to wait in `Retry-After` (seconds); socket acks and some bodies in `retryAfterSeconds`.
+  const header = Number(response.headers.get('retry-after') ?? Number.NaN);
+  let retryAfterSeconds: number | undefined = Number.isFinite(header) && header >= 0 ? header : undefined;
   try {
     const body = (await response.json()) as { message?: string | string[]; code?: unknown; retryAfterSeconds?: unknown };
     if (Array.isArray(body.message)) message = body.message.join('; ');

@@ -30,6 +30,8 @@ const ADMIN_HASH = '#/admin';
 const SESSION_EXPIRED = 'Your session has expired. Please log in again.';
 /** Pages of changes an open room follows to catch up before it reloads its history instead. */
 const MAX_CATCH_UP_PAGES = 5;
+/** Failed background work (a catch-up, the room list) is tried again this much later when the server did not say when. */
+const RETRY_SECONDS = 3;
 
 /**
  * The signed-in client: the room list on the left, the open room on the right (one at a time at phone width),
@@ -59,6 +61,8 @@ export class ChatApp {
   private readonly catchingUp = new Map<string, Promise<void>>();
   /** The one more catch-up of a room asked for while one was running (see `catchUp`). */
   private readonly catchUpAgain = new Map<string, Promise<void>>();
+  /** Work that failed and is to be tried again, by key, with the timer that will (see `later`). */
+  private readonly retries = new Map<string, number>();
   /** Room events in version order; a gap open for longer than its grace period syncs the room. */
   private readonly gate = new VersionGate({ version: (roomId) => this.rooms.get(roomId)?.room.version, sync: (roomId) => this.catchUp(roomId) });
   private readonly roomList: HTMLUListElement;
@@ -200,9 +204,15 @@ export class ChatApp {
         rooms.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor && rooms.length < 500);
-      const peers = new Map([...this.rooms].map(([id, entry]) => [id, entry.peer]));
+      const known = new Map(this.rooms);
       this.rooms.clear();
-      for (const room of rooms) this.rooms.set(room.id, { room, peer: peers.get(room.id) });
+      const behind: string[] = [];
+      for (const room of rooms) {
+        const kept = this.summaryToKeep(room, known.get(room.id)?.room);
+        this.rooms.set(room.id, { room: kept, peer: known.get(room.id)?.peer });
+        if (kept !== room) behind.push(room.id);
+      }
+      for (const roomId of behind) void this.catchUp(roomId);
       // Events held for a gap: the reloaded versions may cover them.
       this.gate.settle();
       this.listStatus.textContent = '';
@@ -210,6 +220,7 @@ export class ChatApp {
       await Promise.all(rooms.filter((room) => room.type === 'direct').map((room) => this.loadPeer(room.id)));
     } catch (error) {
       this.listStatus.textContent = `Could not load your rooms: ${errorText(error)}`;
+      this.later('rooms', error, () => void this.loadRooms());
     }
   }
 
@@ -234,10 +245,23 @@ export class ChatApp {
     location.hash = `#/rooms/${room.id}`;
   }
 
+  /**
+   * The summary of `room` to keep, given the one the page has. The open room shows its messages: it reaches a newer
+   * version only through its events or its changes, which bring what changed (taking the version of a summary would
+   * start the next catch-up after messages the page never got), so it keeps its version and the caller catches it
+   * up. Other rooms take the summary as it is.
+   */
+  private summaryToKeep(room: Room, known: Room | undefined): Room {
+    if (!known || room.version <= known.version || this.view?.roomId !== room.id) return room;
+    return { ...room, version: known.version };
+  }
+
   private upsertRoom(room: Room): void {
     const entry = this.rooms.get(room.id);
     if (entry && entry.room.version > room.version) return;
-    this.rooms.set(room.id, { room, peer: entry?.peer });
+    const kept = this.summaryToKeep(room, entry?.room);
+    this.rooms.set(room.id, { room: kept, peer: entry?.peer });
+    if (kept !== room) void this.catchUp(room.id);
     this.gate.settle(room.id);
     if (room.type === 'direct' && !entry?.peer) void this.loadPeer(room.id);
     this.renderRooms();
@@ -674,7 +698,33 @@ export class ChatApp {
       this.renderRooms();
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) this.dropRoom(roomId, 'You are no longer in %s');
+      else this.retryCatchUp(roomId, error);
     }
+  }
+
+  /** A catch-up that failed is tried again (see `later`); what the socket missed must still come. */
+  private retryCatchUp(roomId: string, error: unknown): void {
+    this.later(`changes:${roomId}`, error, () => {
+      if (this.rooms.has(roomId)) void this.catchUp(roomId);
+    });
+  }
+
+  /**
+   * Runs `work` again after a failure (the server busy or its database away, a request lost): after the wait the
+   * server asked for, or a few seconds, with jitter; once per `key` at a time. Offline there is no point: the
+   * reconnection loads the rooms and catches up.
+   */
+  private later(key: string, error: unknown, work: () => void): void {
+    if (this.stopped || this.retries.has(key) || !navigator.onLine) return;
+    const seconds = error instanceof ApiError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds : RETRY_SECONDS;
+    const timer = window.setTimeout(
+      () => {
+        this.retries.delete(key);
+        if (!this.stopped) work();
+      },
+      seconds * 1000 * (1 + Math.random() / 2),
+    );
+    this.retries.set(key, timer);
   }
 
   /** After a reconnection: the open room catches up through its changes, then the list is reloaded. */
