@@ -108,6 +108,32 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
     return (body.items as Array<{ body: string; type: string }>).filter((m) => m.type === 'user').map((m) => m.body).reverse();
   };
 
+  /**
+   * `name` signed up in a page, in a room `title` with a user of the API alone (whose sends the page's socket may
+   * miss), the room open and the page online. Answers the page, the room and how the API user posts a message.
+   */
+  const roomWithApiMember = async (name: string, other: string, title: string) => {
+    const person = await open(normal, `${name}_${suffix}`);
+    await signIn(person, 'Create account');
+    const member = (await normal.http().post('/api/v1/auth/register').send({ username: `${other}_${suffix}`, password: 'correct horse' }).expect(201)).body as {
+      accessToken: string;
+      user: { id: string };
+    };
+    const room = (
+      await normal
+        .http()
+        .post('/api/v1/chat/rooms')
+        .set('Authorization', `Bearer ${(await sessionOf(person.page)).token}`)
+        .send({ type: 'group', title, memberIds: [member.user.id] })
+        .expect(201)
+    ).body as { id: string };
+    await person.page.getByRole('link', { name: new RegExp(`^${title}`) }).click();
+    await person.page.getByRole('heading', { name: title }).waitFor();
+    await person.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
+    const post = (body: string) => normal.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set('Authorization', `Bearer ${member.accessToken}`).send({ body }).expect(201);
+    return { person, room, post };
+  };
+
   it('renews an expiring access token in place: the open room, its draft and later sends carry on, without the login form', async () => {
     const ann = await open(short, `ann_${suffix}`);
     const bob = await open(short, `bob_${suffix}`, PHONE);
@@ -208,26 +234,9 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
   }, 60_000);
 
   it('catches a room up again after a reconnection made while an earlier catch-up was on its way, and shows what the socket missed', async () => {
-    const fay = await open(normal, `fay_${suffix}`);
-    await signIn(fay, 'Create account');
-    const gus = (await normal.http().post('/api/v1/auth/register').send({ username: `gus_${suffix}`, password: 'correct horse' }).expect(201)).body as {
-      accessToken: string;
-      user: { id: string };
-    };
-    const title = `Relay ${suffix}`;
-    const room = (
-      await normal
-        .http()
-        .post('/api/v1/chat/rooms')
-        .set('Authorization', `Bearer ${(await sessionOf(fay.page)).token}`)
-        .send({ type: 'group', title, memberIds: [gus.user.id] })
-        .expect(201)
-    ).body as { id: string };
-    await fay.page.getByRole('link', { name: new RegExp(`^${title}`) }).click();
-    await fay.page.getByRole('heading', { name: title }).waitFor();
+    const { person: fay, room, post } = await roomWithApiMember('fay', 'gus', `Relay ${suffix}`);
     const online = fay.page.getByRole('status').filter({ hasText: 'Online' });
     const reconnecting = fay.page.getByRole('status').filter({ hasText: 'Reconnecting…' });
-    await online.waitFor();
 
     // The catch-up after a first reconnection reads the room at once, but its answer reaches the page only later.
     let release!: () => void;
@@ -259,7 +268,7 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
     // "Online" and the new catch-up come in one step), and only then the first answer arrives, without the message.
     await fay.context.setOffline(true);
     await reconnecting.waitFor();
-    await normal.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set('Authorization', `Bearer ${gus.accessToken}`).send({ body: 'Sent while Fay was away' }).expect(201);
+    await post('Sent while Fay was away');
     await fay.context.setOffline(false);
     await online.waitFor();
     release();
@@ -269,24 +278,8 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
   }, 60_000);
 
   it('tries the catch-up and the room list the server refused for now (503 with Retry-After) again after the wait, and shows what the socket missed', async () => {
-    const hal = await open(normal, `hal_${suffix}`);
-    await signIn(hal, 'Create account');
-    const ivy = (await normal.http().post('/api/v1/auth/register').send({ username: `ivy_${suffix}`, password: 'correct horse' }).expect(201)).body as {
-      accessToken: string;
-      user: { id: string };
-    };
     const title = `Busy line ${suffix}`;
-    const room = (
-      await normal
-        .http()
-        .post('/api/v1/chat/rooms')
-        .set('Authorization', `Bearer ${(await sessionOf(hal.page)).token}`)
-        .send({ type: 'group', title, memberIds: [ivy.user.id] })
-        .expect(201)
-    ).body as { id: string };
-    await hal.page.getByRole('link', { name: new RegExp(`^${title}`) }).click();
-    await hal.page.getByRole('heading', { name: title }).waitFor();
-    await hal.page.getByRole('status').filter({ hasText: 'Online' }).waitFor();
+    const { person: hal, room, post } = await roomWithApiMember('hal', 'ivy', title);
 
     // The first answers after the reconnection, the room's changes and the room list, are those of a server whose
     // database is away for a moment.
@@ -301,7 +294,7 @@ describe('demo web client: sessions and the outbox (postgres, chromium)', () => 
     await hal.page.route('**/api/v1/chat/rooms?*', (route) => (++lists > 1 ? route.continue() : route.fulfill(unavailable)));
     await hal.context.setOffline(true);
     await hal.page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
-    await normal.http().post(`/api/v1/chat/rooms/${room.id}/messages`).set('Authorization', `Bearer ${ivy.accessToken}`).send({ body: 'Sent during the outage' }).expect(201);
+    await post('Sent during the outage');
     await hal.context.setOffline(false);
     await message(hal.page, 'Sent during the outage').waitFor();
     // The room list failed too: it said so, and is loaded again after the wait.
