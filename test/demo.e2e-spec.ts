@@ -584,6 +584,9 @@ describe('demo web client (postgres, chromium)', () => {
       await settings.getByLabel(/^Slow mode/).selectOption('30');
       const patch = owner.page.waitForRequest((request) => request.method() === 'PATCH' && /\/rooms\/[^/]+$/.test(request.url()));
       await settings.getByRole('button', { name: 'Save' }).click();
+      // The dialog closes once the owner's page has the server's answer, which may come after the member's page has
+      // the event: the owner's page is used again only then (a modal dialog leaves the rest of the page inert).
+      await expectGone(settings);
       expect((await patch).postDataJSON()).toEqual({ title: square, description: 'Everybody welcome', isPublic: true, allowGuests: true, slowModeSeconds: 30 });
       await member.page.getByRole('heading', { name: square }).waitFor();
       await member.page.getByText(/· public · guests welcome · slow mode$/).waitFor();
@@ -603,11 +606,13 @@ describe('demo web client (postgres, chromium)', () => {
       await settings.getByLabel(/^Slow mode/).selectOption('0');
       await settings.getByLabel(/^Frozen/).check();
       await settings.getByRole('button', { name: 'Save' }).click();
+      await expectGone(settings);
       await composerNotice(member.page).filter({ hasText: 'This room is frozen: only its owner and admins can send messages.' }).waitFor();
       expect(await composer(member.page).isDisabled()).toBe(true);
       await owner.page.getByRole('button', { name: 'Settings' }).click();
       await settings.getByLabel(/^Frozen/).uncheck();
       await settings.getByRole('button', { name: 'Save' }).click();
+      await expectGone(settings);
       await composerNotice(member.page).waitFor({ state: 'hidden' });
       expect(await composer(member.page).isDisabled()).toBe(false);
 
@@ -741,6 +746,7 @@ describe('demo web client (postgres, chromium)', () => {
       const settings = owner.page.getByRole('dialog', { name: 'Room settings' });
       await settings.getByLabel('Allow guests').uncheck();
       await settings.getByRole('button', { name: 'Save' }).click();
+      await expectGone(settings);
       await guest.page.getByText(`You are no longer in ${square}`).waitFor();
       await guest.page.getByRole('heading', { name: 'Rooms open to guests' }).waitFor();
       await expectGone(guest.page.getByRole('button', { name: `Join ${square}` }));
