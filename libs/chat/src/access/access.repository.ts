@@ -42,16 +42,17 @@ interface GrantRow {
 export class AccessRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The rooms among `roomIds` that exist, with the user's membership of each; locked for update when asked. */
+  /** The rooms among `roomIds` that exist, with the user's membership of each; locked when asked (see AccessOptions). */
   async rooms<R extends AccessRoom, M extends AccessMembership>(
     userId: string,
     roomIds: string[],
-    { manager = this.dataSource.manager, lock = false }: { manager?: EntityManager; lock?: boolean } = {},
+    { manager = this.dataSource.manager, lock = false, holdAgainstDeletion = false }: { manager?: EntityManager; lock?: boolean; holdAgainstDeletion?: boolean } = {},
   ): Promise<Array<RoomAccess<R, M>>> {
     if (roomIds.length === 0) return [];
     const query = manager.getRepository<R>('RoomEntity').createQueryBuilder('r').where('r.id = ANY(:roomIds)', { roomIds });
     // Rooms are locked in id order, as every writer does, so two lockers never deadlock.
     if (lock) query.orderBy('r.id').setLock('pessimistic_write');
+    else if (holdAgainstDeletion) query.orderBy('r.id').setLock('for_key_share');
     const rooms = await query.getMany();
     if (rooms.length === 0) return [];
     const memberships = await manager

@@ -14,6 +14,11 @@ export interface AccessOptions {
   manager?: EntityManager;
   /** Lock the room row until the transaction ends, serialising changes to the room. */
   lock?: boolean;
+  /**
+   * Hold the room row against deletion until the transaction ends (FOR KEY SHARE: changes and sends of the room go
+   * on), for work that inserts rows referring to the room; a room deleted while this waited is not found.
+   */
+  holdAgainstDeletion?: boolean;
 }
 
 /**

@@ -6,7 +6,7 @@ import { AuditLogService } from '../audit/audit-log.service';
 import type { ChatPrincipal } from '../auth/chat-principal';
 import { isUuid } from '../common/canonical-id';
 import { ChatConfig } from '../common/chat-config';
-import { ChatError, roomNotFound } from '../common/chat-error';
+import { ChatError } from '../common/chat-error';
 import { newestFirstPage, type Page, type PageQueryDto } from '../common/pagination';
 import { ChatEventBus } from '../events/chat-event-bus';
 import { findRoomMessage } from '../messages/message-lookup';
@@ -34,12 +34,10 @@ export class ReportsService {
   /** Reports a message of the room: 409 when the caller already reported it, or it is deleted. */
   async create(principal: ChatPrincipal, roomId: string, messageId: string, dto: CreateReportDto): Promise<ReportResponse> {
     const report = await this.dataSource.transaction(async (manager) => {
-      await this.access.member(principal, 'message.report', roomId, { manager });
       // The room, then the message, are held against deletion (FOR KEY SHARE: edits, tombstones and sends go on)
       // until the report is in, in the order a room's deletion takes them: a deletion running at the same time
       // either ends first (404) or waits for the report, instead of failing the insert on its foreign keys.
-      const room: unknown[] = await manager.query(`SELECT 1 FROM chat_rooms WHERE id = $1 FOR KEY SHARE`, [roomId]);
-      if (room.length === 0) throw roomNotFound();
+      await this.access.member(principal, 'message.report', roomId, { manager, holdAgainstDeletion: true });
       const message = await findRoomMessage(manager, roomId, messageId, { holdAgainstDeletion: true });
       if (message.deletedAt) throw new ChatError('CONFLICT', 'A deleted message cannot be reported');
       const inserted: Array<{ id: string }> = await manager.query(
